@@ -1,0 +1,13 @@
+//! Easel: train the lesson's GANs with Burn, natively and in the browser (WebGPU).
+//!
+//! The model and training code here compiles natively and to wasm; `web` only translates
+//! between JavaScript and it.
+
+pub mod data;
+pub mod grid;
+pub mod model;
+pub mod rng;
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
