@@ -13,7 +13,7 @@ const MAGIC: &[u8; 8] = b"EASELDS1";
 pub const MAX_DECODED_BYTES: usize = 512 << 20;
 
 /// Images as bytes, `count` x `channels` x `height` x `width`, plus one label each.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     pub count: usize,
     pub channels: usize,

