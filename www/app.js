@@ -218,7 +218,11 @@ $('train').addEventListener('click', () => {
   if (ui.state === 'ready') { setState('loading'); send('configure', { values: values(), start: true }); }
   else send('train');
 });
-$('pause').addEventListener('click', () => send('pause'));
+$('pause').addEventListener('click', () => {
+  $('pause').disabled = true;
+  message('Pausing after the current steps finish…');
+  send('pause');
+});
 $('step').addEventListener('click', () => {
   if (ui.state === 'ready') send('configure', { values: values(), start: false });
   send('step');
