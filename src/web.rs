@@ -71,7 +71,7 @@ impl Session {
                 Err(e) => (
                     Device::flex(),
                     "CPU",
-                    format!("WebGPU is present but could not start ({e}), so training runs on the CPU in wasm: expect it to be far slower."),
+                    format!("This browser has WebGPU but gave Easel no usable GPU adapter, so training runs on the CPU in wasm: expect it to be far slower. (Details: {e})"),
                 ),
             }
         };

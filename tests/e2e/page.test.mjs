@@ -109,21 +109,34 @@ test('the page trains the DCGAN on MNIST with WebGPU', { timeout: 15 * 60_000 },
   await page.close();
 });
 
-test('without WebGPU the page says so and trains on the CPU', { timeout: 10 * 60_000 }, async () => {
-  const { page, problems } = await openPage('?backend=cpu');
-  await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
-  assert.equal(await page.textContent('#backend'), 'Backend: CPU (wasm)');
-  assert.equal(await page.isVisible('#backend-note'), true);
-  await page.selectOption('#model', 'dense');
-  await page.fill('#batch_size', '8');
-  await page.click('#step');
-  await page.waitForFunction(() => window.easel.step >= 1, null, { timeout: 240_000 });
-  await page.click('#step');
-  await page.waitForFunction(() => window.easel.step >= 2, null, { timeout: 240_000 });
-  const points = await ui(page, 'points');
-  assert.equal(points.length, 2);
-  assert.ok(points.every((p) => p.every(Number.isFinite)));
-  await page.screenshot({ path: path.join(out, 'page-cpu.png'), fullPage: true });
-  assert.deepEqual(problems, []);
-  await page.close();
+test('without a WebGPU adapter the page says so and trains on the CPU', { timeout: 10 * 60_000 }, async () => {
+  // The same Chromium without --enable-unsafe-webgpu: navigator.gpu exists but gives no adapter.
+  const plain = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
+  });
+  try {
+    const page = await plain.newPage({ viewport: { width: 1400, height: 900 } });
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(srv.url);
+    await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+    assert.equal(await page.textContent('#backend'), 'Backend: CPU (wasm)');
+    assert.equal(await page.isVisible('#backend-note'), true);
+    assert.match(await page.textContent('#backend-note'), /no usable GPU adapter.*CPU/);
+    await page.selectOption('#model', 'dense');
+    await page.fill('#batch_size', '8');
+    await page.click('#step');
+    await page.waitForFunction(() => window.easel.step >= 1, null, { timeout: 240_000 });
+    await page.click('#step');
+    await page.waitForFunction(() => window.easel.step >= 2, null, { timeout: 240_000 });
+    const points = await ui(page, 'points');
+    assert.equal(points.length, 2);
+    assert.ok(points.every((p) => p.every(Number.isFinite)));
+    await page.waitForFunction(() => window.easel.samplesVersion >= 2);
+    await page.screenshot({ path: path.join(out, 'page-cpu.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await plain.close();
+  }
 });
