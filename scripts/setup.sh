@@ -26,15 +26,18 @@ fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
+# The two tools build side by side (each build has long single-threaded stretches).
+pids=()
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
-  echo "setup: building wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 7 minutes)"
+  echo "setup: building wasm-bindgen-cli $WASM_BINDGEN_VERSION (5 to 7 minutes)"
   # Not --locked: the CLI's own lock file pins a webpki-roots release the registry no longer serves.
-  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" & pids+=($!)
 fi
 if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
   echo "setup: building trunk $TRUNK_VERSION (10 to 18 minutes)"
-  cargo install -q trunk --version "$TRUNK_VERSION" --locked
+  cargo install -q trunk --version "$TRUNK_VERSION" --locked & pids+=($!)
 fi
+for pid in "${pids[@]}"; do wait "$pid"; done
 
 # playwright-core (drives /usr/bin/chromium; never downloads a browser) and binaryen's wasm-opt.
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

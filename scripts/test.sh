@@ -8,11 +8,14 @@ source scripts/env.sh
 t0=$SECONDS
 step() { echo; echo "== $* ($((SECONDS - t0)) s)"; }
 
-step "native tests"
-cargo test --locked
-
-step "build the page (trunk, release wasm)"
+step "build the native tests and the page (trunk, release wasm) side by side"
+native_log=$(mktemp)
+cargo test --locked --no-run >"$native_log" 2>&1 & native=$!
 trunk build --release
+wait "$native" || { cat "$native_log"; exit 1; }
+
+step "native tests (Burn CPU backend)"
+cargo test --locked
 
 step "browser: wasm-bindgen-test in a worker on WebGPU"
 cargo test --locked --release --target wasm32-unknown-unknown --test web
