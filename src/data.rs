@@ -107,12 +107,25 @@ impl Dataset {
         self.pixels[i * n..(i + 1) * n].iter().map(|&p| p as f32 / 127.5 - 1.0).collect()
     }
 
-    /// The whole data set as one `[count, channels*height*width]` tensor in [-1, 1], so
-    /// that each training step only uploads the indices of its batch.
-    pub fn to_tensor(&self, device: &Device) -> Tensor<2> {
+    /// Uploads the whole data set once, scaled to [-1, 1], so that each training step only
+    /// uploads the indices of its batch.
+    pub fn to_device(&self, device: &Device) -> DeviceData {
         let values: Vec<f32> = self.pixels.iter().map(|&p| p as f32 / 127.5 - 1.0).collect();
-        Tensor::from_data(TensorData::new(values, [self.count, self.image_len()]), device)
+        DeviceData {
+            images: Tensor::from_data(TensorData::new(values, [self.count, self.image_len()]), device),
+            count: self.count,
+            shape: [self.channels, self.height, self.width],
+        }
     }
+}
+
+/// A data set resident on a device: `images` is `[count, channels*height*width]` in [-1, 1].
+#[derive(Clone, Debug)]
+pub struct DeviceData {
+    pub images: Tensor<2>,
+    pub count: usize,
+    /// `[channels, height, width]`
+    pub shape: [usize; 3],
 }
 
 /// Draws batches without replacement, one shuffled pass (epoch) after another; the last

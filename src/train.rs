@@ -9,7 +9,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, sigmoid};
 use burn::tensor::{Distribution, TensorData};
 
-use crate::data::{Dataset, Sampler};
+use crate::data::{Dataset, DeviceData, Sampler};
 use crate::model::{Discriminator, Generator, ModelKind};
 use crate::rng::Rng;
 
@@ -134,7 +134,12 @@ impl Trainer {
     /// `device` is the plain device (e.g. `Device::flex()` or a wgpu device); training uses
     /// its autodiff form.
     pub fn new(config: GanConfig, dataset: &Dataset, device: &Device) -> Self {
-        assert!(dataset.count >= config.batch_size, "data set smaller than a batch");
+        Self::with_data(config, dataset.to_device(device), device)
+    }
+
+    /// Like [`Trainer::new`], with a data set already on `device` (a new run reuses it).
+    pub fn with_data(config: GanConfig, data: DeviceData, device: &Device) -> Self {
+        assert!(data.count >= config.batch_size, "data set smaller than a batch");
         device.seed(config.seed);
         let train_device = device.clone().autodiff();
         let adam = AdamConfig::new().with_beta_1(config.beta1 as f32).with_beta_2(0.999).with_epsilon(1e-8);
@@ -145,9 +150,9 @@ impl Trainer {
             d: Discriminator::new(config.model, &train_device),
             opt_g: adam.init(),
             opt_d: adam.init(),
-            data: dataset.to_tensor(device),
-            shape: [dataset.channels, dataset.height, dataset.width],
-            sampler: Sampler::new(dataset.count, config.batch_size, config.seed),
+            sampler: Sampler::new(data.count, config.batch_size, config.seed),
+            shape: data.shape,
+            data: data.images,
             fixed_noise: Tensor::from_data(TensorData::new(fixed, [GRID, config.latent]), &train_device),
             step: 0,
             pending: Vec::new(),

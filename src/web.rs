@@ -9,7 +9,7 @@ use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint8ClampedArray};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::data::Dataset;
+use crate::data::{Dataset, DeviceData};
 use crate::grid::tile_rgba;
 use crate::train::{FieldError, GRID, Trainer, parse_config};
 
@@ -43,7 +43,8 @@ fn errors_to_js(errors: Vec<FieldError>) -> Array {
 
 struct State {
     device: Device,
-    dataset: Option<Dataset>,
+    /// The loaded data set, uploaded once and shared by every run.
+    data: Option<DeviceData>,
     trainer: Option<Trainer>,
 }
 
@@ -76,7 +77,7 @@ impl Session {
             }
         };
         Session {
-            state: Rc::new(RefCell::new(State { device, dataset: None, trainer: None })),
+            state: Rc::new(RefCell::new(State { device, data: None, trainer: None })),
             backend: backend.to_string(),
             note,
         }
@@ -104,14 +105,14 @@ impl Session {
         set(&info, "height", data.height as u32);
         set(&info, "width", data.width as u32);
         let mut st = self.state.borrow_mut();
-        st.dataset = Some(data);
         st.trainer = None;
+        st.data = Some(data.to_device(&st.device));
         Ok(info.into())
     }
 
     /// Checks the settings as typed; returns `[{field, message}]` (empty when all are valid).
     pub fn validate(&self, model: &str, batch_size: &str, latent: &str, lr_g: &str, lr_d: &str, beta1: &str) -> Array {
-        let count = self.state.borrow().dataset.as_ref().map_or(usize::MAX, |d| d.count);
+        let count = self.state.borrow().data.as_ref().map_or(usize::MAX, |d| d.count);
         match parse_config(model, batch_size, latent, lr_g, lr_d, beta1, count) {
             Ok(_) => Array::new(),
             Err(errors) => errors_to_js(errors),
@@ -122,13 +123,13 @@ impl Session {
     /// Returns `{ok: true, batchesPerEpoch}` or `{ok: false, errors: [{field, message}]}`.
     pub fn configure(&self, model: &str, batch_size: &str, latent: &str, lr_g: &str, lr_d: &str, beta1: &str) -> Result<JsValue, JsValue> {
         let mut st = self.state.borrow_mut();
-        let Some(data) = st.dataset.as_ref() else {
+        let Some(data) = st.data.clone() else {
             return Err(js_err("no data set is loaded yet"));
         };
         let out = Object::new();
         match parse_config(model, batch_size, latent, lr_g, lr_d, beta1, data.count) {
             Ok(config) => {
-                let trainer = Trainer::new(config, data, &st.device);
+                let trainer = Trainer::with_data(config, data, &st.device);
                 set(&out, "ok", true);
                 set(&out, "batchesPerEpoch", trainer.sampler.batches_per_epoch() as u32);
                 st.trainer = Some(trainer);
