@@ -89,10 +89,15 @@ function drawChart(canvas, lines, yFixed) {
   ctx.fillText(`${x1}`, W - R - 30, H - 5);
   const alpha = Number($('smoothing').value);
   lines.forEach((l, k) => {
+    // Long runs: draw at most ~2 points per pixel column (smoothing still sees every step).
+    const every = Math.max(1, Math.floor(n / (2 * (W - L - R))));
     for (const [series, width, a] of [[l.raw, 1, 0.25], [smooth(l.raw, alpha), 2, 1]]) {
       ctx.strokeStyle = l.color; ctx.globalAlpha = a; ctx.lineWidth = width;
       ctx.beginPath();
-      series.forEach((v, i) => { const x = X(ui.points[i][0]), y = Y(v); i ? ctx.lineTo(x, y) : ctx.moveTo(x, y); });
+      for (let i = 0; i < n; i += every) {
+        const x = X(ui.points[i][0]), y = Y(series[i]);
+        i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+      }
       ctx.stroke();
     }
     ctx.globalAlpha = 1; ctx.fillStyle = l.color;

@@ -11,7 +11,7 @@ const TARGET_MS = 150;
 const SAMPLE_EVERY_STEPS = 10;
 const SAMPLE_EVERY_MS = 3000;
 
-const post = (type, data = {}) => postMessage({ type, ...data });
+const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);
 const errorText = (e) => (e && e.message) ? e.message : String(e);
 
 // Serialise every command that touches the session.
@@ -43,14 +43,14 @@ async function fetchWithProgress(url, what) {
 
 async function sendSamples() {
   const s = await session.samples();
-  post('samples', { width: s.width, height: s.height, rgba: s.rgba }, );
+  post('samples', { width: s.width, height: s.height, rgba: s.rgba }, [s.rgba.buffer]);
 }
 
 async function runChunk(steps) {
   const t0 = performance.now();
   const r = await session.train(steps);
   const ms = performance.now() - t0;
-  post('stats', { stats: r.stats, step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, steps, ms });
+  post('stats', { stats: r.stats, step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, steps, ms }, [r.stats.buffer]);
   const now = performance.now();
   if (r.step - lastSample.step >= SAMPLE_EVERY_STEPS || now - lastSample.time >= SAMPLE_EVERY_MS) {
     await sendSamples();
