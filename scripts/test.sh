@@ -23,4 +23,4 @@ cargo test --locked --release --target wasm32-unknown-unknown --test web
 step "browser: the page end to end (playwright-core + /usr/bin/chromium)"
 node --test --test-concurrency=1 tests/e2e/
 
-step "all tests passed in $((SECONDS - t0)) s"
+echo; echo "== all tests passed in $((SECONDS - t0)) s"
