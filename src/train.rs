@@ -161,7 +161,8 @@ impl Trainer {
         }
     }
 
-    fn real_batch(&mut self) -> Tensor<4> {
+    /// The next real batch from the data set, on the training device.
+    pub fn real_batch(&mut self) -> Tensor<4> {
         let idx = self.sampler.next_index_tensor(&self.device.clone().inner());
         let [c, h, w] = self.shape;
         let b = self.config.batch_size;
@@ -207,11 +208,6 @@ impl Trainer {
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.g);
         self.g = self.opt_g.step(self.config.lr_g, self.g.clone(), grads);
         g_loss.inner()
-    }
-
-    /// A real batch from the data set, on the training device.
-    pub fn next_real_batch(&mut self) -> Tensor<4> {
-        self.real_batch()
     }
 
     /// The statistics of the steps since the last call, as one `[steps * STATS]` tensor to

@@ -50,7 +50,7 @@ fn each_step_changes_only_the_net_it_trains() {
         let device = Device::flex();
         let mut t = Trainer::new(config(model, 4), &bars(), &device);
         let (g0, d0) = (params(&t.g), params(&t.d));
-        let real = t.next_real_batch();
+        let real = t.real_batch();
         let fake = t.generate(4);
         t.d_step(real, fake.clone().detach());
         let (g1, d1) = (params(&t.g), params(&t.d));
