@@ -123,6 +123,14 @@ function redraw() {
   });
 }
 
+// Counters, charts and throughput back to a run that has not stepped yet.
+function clearRun() {
+  ui.points = []; ui.ipsWindow = []; ui.step = 0;
+  $('step-count').textContent = '0'; $('epoch-count').textContent = '0'; $('ips').textContent = '–';
+  progressBar($('epoch-progress'), 0, 'epoch 0%');
+  redraw();
+}
+
 // ---------- worker messages ----------
 const on = {
   loaded() { send('open', { forceCpu: params.get('backend') === 'cpu' }); },
@@ -153,10 +161,7 @@ const on = {
     if (!ok) { message('Fix the highlighted settings, then press Train.', true); setState('ready'); return; }
     ui.batch = Number($('batch_size').value);
     ui.batchesPerEpoch = batchesPerEpoch;
-    ui.points = []; ui.ipsWindow = []; ui.step = 0;
-    $('step-count').textContent = '0'; $('epoch-count').textContent = '0'; $('ips').textContent = '–';
-    progressBar($('epoch-progress'), 0, 'epoch 0%');
-    redraw();
+    clearRun();
     setState('configured');
   },
   running({ running }) {
@@ -235,10 +240,8 @@ $('step').addEventListener('click', () => {
 });
 $('reset').addEventListener('click', () => {
   send('pause');
-  ui.points = []; ui.step = 0; ui.samplesStep = -1;
-  redraw();
-  $('step-count').textContent = '0'; $('epoch-count').textContent = '0'; $('ips').textContent = '–';
-  progressBar($('epoch-progress'), 0, 'epoch 0%');
+  clearRun();
+  ui.samplesStep = -1;
   $('samples').getContext('2d').clearRect(0, 0, $('samples').width, $('samples').height);
   $('samples-step').textContent = 'no samples yet';
   setState('ready');

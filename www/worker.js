@@ -46,13 +46,13 @@ async function sendSamples() {
   post('samples', { width: s.width, height: s.height, rgba: s.rgba }, [s.rgba.buffer]);
 }
 
-async function runChunk(steps) {
+async function runChunk(steps, forceSamples = false) {
   const t0 = performance.now();
   const r = await session.train(steps);
   const ms = performance.now() - t0;
   post('stats', { stats: r.stats, step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, steps, ms }, [r.stats.buffer]);
   const now = performance.now();
-  if (r.step - lastSample.step >= SAMPLE_EVERY_STEPS || now - lastSample.time >= SAMPLE_EVERY_MS) {
+  if (forceSamples || r.step - lastSample.step >= SAMPLE_EVERY_STEPS || now - lastSample.time >= SAMPLE_EVERY_MS) {
     await sendSamples();
     lastSample = { step: r.step, time: performance.now() };
   }
@@ -102,9 +102,8 @@ const handlers = {
   },
   async step() {
     running = false;
-    await runChunk(1);
-    await sendSamples();
-    lastSample = { step: -1, time: performance.now() };
+    // One step, one read-back of the grid (not a second one on top of the periodic refresh).
+    await runChunk(1, true);
   },
   async lr({ lr_g, lr_d }) {
     session.setLearningRates(lr_g, lr_d);
