@@ -6,7 +6,9 @@
 pub mod data;
 pub mod grid;
 pub mod model;
+pub mod photo;
 pub mod rng;
+pub mod style;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

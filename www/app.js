@@ -12,6 +12,15 @@ const ui = {
   batch: 64,
   samplesStep: -1,
   samplesVersion: 0,
+  style: {
+    state: 'idle',       // idle | starting | running | stopped | done | error
+    images: {},          // role -> {name, width, height}
+    iteration: 0,
+    iterations: 0,
+    points: [],          // [iteration, total, content, style, tv]
+    outputVersion: 0,
+    ipsWindow: [],
+  },
 };
 window.easel = ui;       // read by the end-to-end tests
 
@@ -29,9 +38,13 @@ function message(text, isError = false) {
   $('message').classList.toggle('error', isError);
 }
 
-function showFieldErrors(errors) {
-  for (const el of document.querySelectorAll('.err')) el.textContent = '';
-  for (const f of FIELDS) $(f).classList.remove('invalid');
+function showFieldErrors(errors, fields = FIELDS) {
+  for (const f of fields) {
+    $(f).classList.remove('invalid');
+    const span = document.querySelector(`.err[data-for="${f}"]`);
+    if (span) span.textContent = '';
+  }
+  if (fields === FIELDS) document.querySelector('.err[data-for="model"]').textContent = '';
   for (const e of errors) {
     const span = document.querySelector(`.err[data-for="${e.field}"]`);
     if (span) span.textContent = span.textContent ? `${span.textContent} ${e.message}` : e.message;
@@ -66,26 +79,28 @@ function smooth(series, alpha) {
   return out;
 }
 
-function drawChart(canvas, lines, yFixed) {
+// points: [[x, ...]]; lines: [{name, color, raw}]; opts: {yFixed: [lo, hi], log: bool, unit}.
+function drawChart(canvas, points, lines, opts = {}) {
   const ctx = canvas.getContext('2d');
   const W = canvas.width, H = canvas.height, L = 40, R = 8, T = 8, B = 20;
   ctx.clearRect(0, 0, W, H);
-  const n = ui.points.length;
+  const n = points.length, yFixed = opts.yFixed, unit = opts.unit || 'step';
   ctx.font = '11px system-ui'; ctx.fillStyle = '#9aa0ad';
-  if (!n) { ctx.fillText('no steps yet', W / 2 - 30, H / 2); return; }
+  if (!n) { ctx.fillText(`no ${unit}s yet`, W / 2 - 30, H / 2); return; }
+  if (opts.log) lines = lines.map((l) => ({ ...l, shown: l.raw, raw: l.raw.map((v) => Math.log10(Math.max(v, 1e-6))) }));
   let lo = yFixed ? yFixed[0] : Infinity, hi = yFixed ? yFixed[1] : -Infinity;
   if (!yFixed) for (const l of lines) for (const v of l.raw) { if (v < lo) lo = v; if (v > hi) hi = v; }
   if (!(hi > lo)) { hi = lo + 1; }
-  const x0 = ui.points[0][0], x1 = Math.max(ui.points[n - 1][0], x0 + 1);
+  const x0 = points[0][0], x1 = Math.max(points[n - 1][0], x0 + 1);
   const X = (s) => L + (W - L - R) * (s - x0) / (x1 - x0);
   const Y = (v) => T + (H - T - B) * (1 - (v - lo) / (hi - lo));
   ctx.strokeStyle = '#2a2f3c'; ctx.lineWidth = 1;
   for (let i = 0; i <= 4; i++) {
     const v = lo + (hi - lo) * i / 4, y = Y(v);
     ctx.beginPath(); ctx.moveTo(L, y); ctx.lineTo(W - R, y); ctx.stroke();
-    ctx.fillText(v.toFixed(2), 2, y + 4);
+    ctx.fillText(opts.log ? `1e${v.toFixed(1)}` : v.toFixed(2), 2, y + 4);
   }
-  ctx.fillText(`step ${x0}`, L, H - 5);
+  ctx.fillText(`${unit} ${x0}`, L, H - 5);
   ctx.fillText(`${x1}`, W - R - 30, H - 5);
   const alpha = Number($('smoothing').value);
   lines.forEach((l, k) => {
@@ -95,13 +110,14 @@ function drawChart(canvas, lines, yFixed) {
       ctx.strokeStyle = l.color; ctx.globalAlpha = a; ctx.lineWidth = width;
       ctx.beginPath();
       for (let i = 0; i < n; i += every) {
-        const x = X(ui.points[i][0]), y = Y(series[i]);
+        const x = X(points[i][0]), y = Y(series[i]);
         i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
       }
       ctx.stroke();
     }
     ctx.globalAlpha = 1; ctx.fillStyle = l.color;
-    ctx.fillText(`${l.name} ${l.raw[n - 1].toFixed(3)}`, L + 8 + k * 130, T + 12);
+    const last = (l.shown || l.raw)[n - 1];
+    ctx.fillText(`${l.name} ${Math.abs(last) < 0.01 && last !== 0 ? last.toExponential(1) : last.toFixed(3)}`, L + 8 + k * (opts.log ? 110 : 130), T + 12);
   });
 }
 
@@ -112,14 +128,20 @@ function redraw() {
   requestAnimationFrame(() => {
     drawPending = false;
     const col = (k) => ui.points.map((p) => p[k]);
-    drawChart($('chart-loss'), [
+    drawChart($('chart-loss'), ui.points, [
       { name: 'D loss', color: '#ff8a65', raw: col(1) },
       { name: 'G loss', color: '#6cb6ff', raw: col(2) },
     ]);
-    drawChart($('chart-d'), [
+    drawChart($('chart-d'), ui.points, [
       { name: 'D(x)', color: '#7bd88f', raw: col(3) },
       { name: 'D(G(z))', color: '#c792ea', raw: col(4) },
-    ], [0, 1]);
+    ], { yFixed: [0, 1] });
+    const sc = (k) => ui.style.points.map((p) => p[k]);
+    drawChart($('chart-style'), ui.style.points, [
+      { name: 'content', color: '#7bd88f', raw: sc(2) },
+      { name: 'style', color: '#c792ea', raw: sc(3) },
+      { name: 'TV', color: '#ffc46b', raw: sc(4) },
+    ], { log: true, unit: 'iteration' });
   });
 }
 
@@ -134,8 +156,9 @@ function clearRun() {
 // ---------- worker messages ----------
 const on = {
   loaded() { send('open', { forceCpu: params.get('backend') === 'cpu' }); },
-  progress({ what, got, total, done }) {
-    const el = $('data-progress');
+  progress({ what, got, total, done, bar }) {
+    const el = bar === 'style' ? $('style-progress') : $('data-progress');
+    if (bar === 'style' && done) { styleProgress(); return; }
     el.hidden = !!done;
     const mb = (b) => (b / 1048576).toFixed(1);
     progressBar(el, total ? got / total : 0, `loading ${what}: ${mb(got)}${total ? ' / ' + mb(total) : ''} MB`);
@@ -147,6 +170,7 @@ const on = {
     ui.backend = backend;
     $('backend-note').hidden = !note;
     $('backend-note').textContent = note;
+    setStyleState(ui.style.state);
     loadDataset();
   },
   dataset({ name, info }) {
@@ -200,6 +224,56 @@ const on = {
     message(`Error: ${text}`, true);
     if (ui.state === 'loading') { $('backend').textContent = 'Backend: failed'; $('backend').dataset.state = 'error'; }
     else setState(ui.state === 'running' ? 'paused' : ui.state);
+  },
+  // ----- style transfer -----
+  styleImage({ role, name, width, height, preview }) {
+    ui.style.images[role] = { name, width, height };
+    const c = $(`preview-${role}`);
+    c.width = preview.width; c.height = preview.height;
+    c.getContext('2d').putImageData(new ImageData(preview.rgba, preview.width, preview.height), 0, 0);
+    $(`info-${role}`).textContent = `${name} — ${width}×${height}`;
+    $(`err-${role}`).textContent = '';
+    styleMessage(ui.style.images.content && ui.style.images.style ? 'Ready: press Run.' : `Now choose the ${role === 'content' ? 'style image' : 'content photo'}.`);
+    setStyleState(ui.style.state === 'error' ? 'idle' : ui.style.state);
+  },
+  styleImageError({ role, name, message: text }) {
+    const kept = ui.style.images[role] ? ` (still using ${ui.style.images[role].name})` : '';
+    $(`err-${role}`).textContent = `${name}: ${text}${kept}`;
+    styleMessage(`That ${role === 'content' ? 'photo' : 'style image'} could not be used: ${text}`, true);
+  },
+  styleValidated({ errors }) { showFieldErrors(errors, STYLE_FIELDS); },
+  styleConfigured({ ok, errors, width, height, iterations }) {
+    showFieldErrors(errors, STYLE_FIELDS);
+    if (!ok) { styleMessage('Fix the highlighted settings, then press Run.', true); setStyleState('idle'); return; }
+    Object.assign(ui.style, { iteration: 0, iterations, points: [], ipsWindow: [], width, height });
+    styleProgress();
+    redraw();
+  },
+  styleRunning({ running, done }) {
+    if (running) { setStyleState('running'); styleMessage('Repainting… the result updates every few iterations.'); }
+    else if (done) { setStyleState('done'); styleMessage(`Done: ${ui.style.iteration} iterations. Download the result, or change settings and run again.`); }
+    else if (ui.style.state === 'running' || ui.style.state === 'starting') { setStyleState('stopped'); styleMessage(`Stopped at iteration ${ui.style.iteration}.`); }
+  },
+  styleStats({ stats, iteration, n, ms }) {
+    const first = iteration - n + 1;
+    for (let i = 0; i < n; i++) ui.style.points.push([first + i, ...stats.subarray(i * 4, i * 4 + 4)]);
+    ui.style.iteration = iteration;
+    ui.style.ipsWindow.push({ n, ms });
+    if (ui.style.ipsWindow.length > 10) ui.style.ipsWindow.shift();
+    styleProgress();
+    redraw();
+  },
+  styleOutput({ width, height, rgba }) {
+    const c = $('style-output');
+    c.width = width; c.height = height;
+    c.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+    ui.style.outputVersion++;
+    ui.style.outputIteration = ui.style.iteration;
+    $('style-download').disabled = false;
+  },
+  styleError({ message: text }) {
+    styleMessage(`Error: ${text}`, true);
+    setStyleState(ui.style.state === 'running' ? 'stopped' : 'idle');
   },
 };
 
@@ -264,5 +338,94 @@ $('save').addEventListener('click', () => {
   }, 'image/png');
 });
 
+// ---------- style transfer ----------
+const STYLE_FIELDS = ['style_size', 'content_weight', 'style_weight', 'tv_weight', 'iterations', 'style_init'];
+
+function styleValues() {
+  return {
+    size: $('style_size').value, content_weight: $('content_weight').value, style_weight: $('style_weight').value,
+    tv_weight: $('tv_weight').value, iterations: $('iterations').value, init: $('style_init').value,
+    keep_colors: $('keep_colors').checked,
+  };
+}
+
+function styleMessage(text, isError = false) {
+  $('style-message').textContent = text;
+  $('style-message').classList.toggle('error', isError);
+}
+
+function setStyleState(s) {
+  ui.style.state = s;
+  const haveBoth = !!(ui.style.images.content && ui.style.images.style);
+  const busy = s === 'running' || s === 'starting';
+  $('style-run').disabled = !ui.backend || busy || !haveBoth;
+  $('style-run').textContent = s === 'stopped' ? 'Run again' : 'Run';
+  $('style-stop').disabled = !busy;
+  $('style-example').disabled = !ui.backend || busy;
+  for (const id of ['file-content', 'file-style']) $(id).disabled = !ui.backend || busy;
+}
+
+function styleProgress() {
+  const st = ui.style;
+  const n = st.ipsWindow.reduce((a, w) => a + w.n, 0), ms = st.ipsWindow.reduce((a, w) => a + w.ms, 0);
+  st.ips = n && ms ? n / (ms / 1000) : 0;
+  const rate = st.ips ? ` · ${st.ips >= 10 ? st.ips.toFixed(0) : st.ips.toFixed(2)} it/s` : '';
+  progressBar($('style-progress'), st.iterations ? st.iteration / st.iterations : 0, `iteration ${st.iteration} / ${st.iterations}${rate}`);
+}
+
+function readFile(role, file) {
+  if (!ui.backend) return;
+  $(`err-${role}`).textContent = '';
+  $(`info-${role}`).textContent = `reading ${file.name}…`;
+  file.arrayBuffer().then(
+    (buf) => worker.postMessage({ type: 'styleImage', role, name: file.name, bytes: buf }, [buf]),
+    (e) => on.styleImageError({ role, name: file.name, message: `the browser could not read the file (${e.message})` }),
+  );
+}
+
+for (const role of ['content', 'style']) {
+  $(`file-${role}`).addEventListener('change', (e) => { const f = e.target.files[0]; if (f) readFile(role, f); e.target.value = ''; });
+  const zone = $(`drop-${role}`);
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault(); zone.classList.remove('over');
+    const f = e.dataTransfer.files[0];
+    if (!f) { $(`err-${role}`).textContent = 'Drop an image file (not a link or text).'; return; }
+    if (ui.style.state === 'running' || ui.style.state === 'starting') { $(`err-${role}`).textContent = 'Stop the running transfer first.'; return; }
+    readFile(role, f);
+  });
+}
+$('style-example').addEventListener('click', () => { styleMessage('Loading the example pair…'); send('styleExample'); });
+for (const f of STYLE_FIELDS) $(f).addEventListener(f.endsWith('size') || f.endsWith('init') ? 'change' : 'input', () => { if (ui.backend) send('styleValidate', { values: styleValues() }); });
+$('style-run').addEventListener('click', () => {
+  setStyleState('starting');
+  styleMessage(ui.style.iteration ? 'Starting a new run…' : 'Starting (the first run loads the 19 MB feature network)…');
+  send('styleStart', { values: styleValues() });
+});
+$('style-stop').addEventListener('click', () => { $('style-stop').disabled = true; send('styleStop'); });
+$('style-download').addEventListener('click', () => {
+  $('style-output').toBlob((blob) => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    const base = (ui.style.images.content?.name || 'photo').replace(/\.[^.]*$/, '');
+    a.download = `easel-${base}-styled-${ui.style.outputIteration}.png`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, 'image/png');
+});
+
+// ---------- tabs ----------
+function showTab(name) {
+  for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.tab === name));
+  $('tab-train').hidden = name !== 'train';
+  $('tab-style').hidden = name !== 'style';
+  if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  redraw();
+}
+for (const b of document.querySelectorAll('.tabs button')) b.addEventListener('click', () => showTab(b.dataset.tab));
+showTab(location.hash === '#style' ? 'style' : 'train');
+
 setState('loading');
+setStyleState('idle');
 redraw();

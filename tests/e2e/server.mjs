@@ -7,7 +7,7 @@ import path from 'node:path';
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.wasm': 'application/wasm', '.png': 'image/png', '.json': 'application/json',
-  '.md': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8', '.jpg': 'image/jpeg', '.gz': 'application/gzip',
 };
 
 export function serve(root) {

@@ -1,0 +1,153 @@
+// End-to-end test of the Style tab in headless Chromium on WebGPU (SwiftShader here): bad
+// files get their messages, then a short run at the smallest size repaints the photo.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve, CHROMIUM_ARGS } from './server.mjs';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const out = path.join(root, 'tests/e2e/out');
+const images = path.join(root, 'tests/data/images');
+const ITERATIONS = Number(process.env.EASEL_E2E_STYLE_ITERATIONS || 3);
+let srv, browser;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(root, 'dist/easel_bg.wasm')), 'dist/ is missing: run trunk build --release');
+  fs.mkdirSync(out, { recursive: true });
+  srv = await serve(path.join(root, 'dist'));
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  srv?.server.close();
+});
+
+const pixels = (page, id) => page.evaluate((id) => {
+  const c = document.getElementById(id);
+  return { w: c.width, h: c.height, data: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data) };
+}, id);
+
+// Drops a file on a drop zone the way a person's drag & drop does (a DataTransfer with a File).
+async function dropFile(page, zone, file) {
+  const b64 = fs.readFileSync(file).toString('base64');
+  await page.evaluate(({ zone, name, b64 }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], name, { type: 'image/jpeg' }));
+    document.getElementById(zone).dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { zone, name: path.basename(file), b64 });
+}
+
+test('style transfer: bad files are refused with messages, then a photo is repainted', { timeout: 20 * 60_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems = [];
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') problems.push(`worker: ${m.text()}`); }));
+  await page.goto(srv.url + '#style');
+  assert.equal(await page.isVisible('#tab-style'), true);
+  assert.equal(await page.isHidden('#tab-train'), true);
+  await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+  assert.equal(await page.textContent('#backend'), 'Backend: WebGPU');
+
+  // Each bad file gets its message next to the drop zone; the page stays usable.
+  const bad = [
+    ['empty.png', /empty \(0 bytes\)/],
+    ['not_an_image.jpg', /not an image Easel can read/],
+    ['truncated.png', /corrupt or truncated/],
+    ['unsupported.tiff', /TIFF images are not supported/],
+    ['huge.png', /30000 x 30000 pixels.*limit is 50 megapixels/],
+  ];
+  for (const [name, want] of bad) {
+    await page.setInputFiles('#file-content', path.join(images, name));
+    await page.waitForFunction(() => document.getElementById('err-content').textContent.length > 0, null, { timeout: 60_000 });
+    const text = await page.textContent('#err-content');
+    assert.match(text, want, name);
+    assert.ok(text.startsWith(name), `the message names the file: ${text}`);
+    assert.equal(await page.isDisabled('#style-run'), true, 'no Run without images');
+  }
+  // Odd but valid encodings are accepted, upright (EXIF orientation 6: 64x48 stored, 48x64 shown).
+  await page.setInputFiles('#file-style', path.join(images, 'exif_rotate90.jpg'));
+  await page.waitForFunction(() => window.easel.style.images.style, null, { timeout: 60_000 });
+  assert.deepEqual(await page.evaluate(() => window.easel.style.images.style), { name: 'exif_rotate90.jpg', width: 48, height: 64 });
+  for (const name of ['cmyk.jpg', 'rgb16.png', 'alpha.png', 'grey.png', 'palette.gif']) {
+    await page.setInputFiles('#file-style', path.join(images, name));
+    await page.waitForFunction((n) => window.easel.style.images.style?.name === n, name, { timeout: 60_000 });
+  }
+  // A bad style file after a good one: the message says the good one is kept.
+  await page.setInputFiles('#file-style', path.join(images, 'truncated.png'));
+  await page.waitForFunction(() => document.getElementById('err-style').textContent.includes('still using palette.gif'), null, { timeout: 60_000 });
+
+  // A real photo by the file picker, the style image by drag & drop.
+  await page.setInputFiles('#file-content', path.join(root, 'www/examples/cat.jpg'));
+  await page.waitForFunction(() => window.easel.style.images.content?.name === 'cat.jpg', null, { timeout: 60_000 });
+  assert.equal(await page.textContent('#err-content'), '');
+  await dropFile(page, 'drop-style', path.join(root, 'www/examples/swirls.jpg'));
+  await page.waitForFunction(() => window.easel.style.images.style?.name === 'swirls.jpg', null, { timeout: 60_000 });
+  assert.equal(await page.isEnabled('#style-run'), true);
+
+  // A bad setting is refused next to its field.
+  await page.fill('#iterations', '0');
+  await page.waitForFunction(() => document.querySelector('.err[data-for="iterations"]').textContent.length > 0);
+  await page.click('#style-run');
+  await page.waitForFunction(() => document.getElementById('style-message').textContent.includes('Fix'), null, { timeout: 60_000 });
+
+  // A short run at the smallest size.
+  await page.selectOption('#style_size', '256');
+  await page.fill('#iterations', String(ITERATIONS));
+  await page.waitForFunction(() => document.querySelectorAll('#tab-style .err[data-for]:not(:empty)').length === 0);
+  await page.click('#style-run');
+  await page.waitForFunction(() => window.easel.style.state === 'done', null, { timeout: 15 * 60_000 });
+  const st = await page.evaluate(() => window.easel.style);
+  assert.equal(st.iteration, ITERATIONS);
+  assert.equal(st.points.length, ITERATIONS);
+  for (const p of st.points) assert.ok(p.every(Number.isFinite), `non-finite losses ${p}`);
+  assert.ok(st.points.at(-1)[1] < st.points[0][1], `total loss did not fall: ${st.points[0][1]} -> ${st.points.at(-1)[1]}`);
+  await page.waitForFunction((n) => window.easel.style.outputIteration === n, ITERATIONS, { timeout: 60_000 });
+
+  // The output is the photo's size, not blank, and differs from the photo.
+  const outPx = await pixels(page, 'style-output');
+  const photo = await pixels(page, 'preview-content');
+  assert.deepEqual([outPx.w, outPx.h], [256, 170]);
+  assert.deepEqual([photo.w, photo.h], [256, 170]);
+  let diff = 0, sum = 0, sq = 0, n = 0;
+  for (let i = 0; i < outPx.data.length; i++) {
+    if (i % 4 === 3) continue;
+    diff += Math.abs(outPx.data[i] - photo.data[i]);
+    sum += outPx.data[i]; sq += outPx.data[i] ** 2; n++;
+  }
+  const variance = sq / n - (sum / n) ** 2;
+  assert.ok(variance > 100, `output looks blank (variance ${variance})`);
+  assert.ok(diff / n > 1, `output is the photo unchanged (mean difference ${diff / n})`);
+
+  // Download gives a PNG of the output's size.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#style-download')]);
+  const png = fs.readFileSync(await download.path());
+  assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [256, 170]);
+  assert.match(download.suggestedFilename(), /^easel-cat-styled-\d+\.png$/);
+  await page.screenshot({ path: path.join(out, 'page-style.png'), fullPage: true });
+
+  // One job at a time: while the GAN trains, Run says so and nothing breaks.
+  await page.click('#tab-train-btn');
+  await page.fill('#batch_size', '8');
+  await page.click('#train');
+  await page.waitForFunction(() => window.easel.state === 'running', null, { timeout: 120_000 });
+  await page.click('#tab-style-btn');
+  await page.click('#style-run');
+  await page.waitForFunction(() => document.getElementById('style-message').textContent.includes('one job at a time'), null, { timeout: 120_000 });
+  assert.equal(await page.isEnabled('#style-run'), true);
+  await page.click('#tab-train-btn');
+  await page.click('#pause');
+  await page.waitForFunction(() => window.easel.state === 'paused', null, { timeout: 240_000 });
+
+  const origin = new URL(srv.url).origin;
+  assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')), []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
