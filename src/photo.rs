@@ -85,7 +85,11 @@ pub fn decode(bytes: &[u8]) -> Result<Rgb, PhotoError> {
     if !supported {
         return err(format!("{} images are not supported (use {FORMATS})", format_name(format)));
     }
-    // Read the header only, check the size it claims, then decode under limits.
+    // The size the header claims, checked before anything is decoded (read here by hand:
+    // on wasm32 the decoders refuse huge sizes early with a less helpful error).
+    if let Some((w, h)) = header_dimensions(format, bytes) {
+        check_size(w, h)?;
+    }
     let mut decoder = reader.into_decoder().map_err(|e| describe(format, e))?;
     let (w, h) = decoder.dimensions();
     check_size(w, h)?;
@@ -98,6 +102,51 @@ pub fn decode(bytes: &[u8]) -> Result<Rgb, PhotoError> {
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| describe(format, e))?;
     img.apply_orientation(orientation);
     Ok(to_rgb_on_white(img))
+}
+
+/// Width and height as the file's header states them, for the accepted formats.
+pub fn header_dimensions(format: image::ImageFormat, b: &[u8]) -> Option<(u32, u32)> {
+    use image::ImageFormat as F;
+    let be32 = |i: usize| b.get(i..i + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]));
+    let le32 = |i: usize| b.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+    let le16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]) as u32);
+    let be16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_be_bytes([s[0], s[1]]) as u32);
+    match format {
+        // Signature, then the IHDR chunk: length, "IHDR", width, height.
+        F::Png => Some((be32(16)?, be32(20)?)),
+        F::Gif => Some((le16(6)?, le16(8)?)),
+        F::Bmp => Some((le32(18)?, (le32(22)? as i32).unsigned_abs())),
+        F::WebP => match b.get(12..16)? {
+            b"VP8X" => Some((1 + (le32(24)? & 0xFF_FFFF), 1 + (le32(27)? & 0xFF_FFFF))),
+            b"VP8L" => {
+                let v = le32(21)?;
+                Some((1 + (v & 0x3FFF), 1 + ((v >> 14) & 0x3FFF)))
+            }
+            b"VP8 " => Some((le16(26)? & 0x3FFF, le16(28)? & 0x3FFF)),
+            _ => None,
+        },
+        F::Jpeg => {
+            // Walk the markers to the first start-of-frame.
+            let mut i = 2;
+            while i + 9 < b.len() {
+                if b[i] != 0xFF {
+                    return None;
+                }
+                let marker = b[i + 1];
+                if marker == 0xFF {
+                    i += 1;
+                    continue;
+                }
+                let len = be16(i + 2)? as usize;
+                if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+                    return Some((be16(i + 7)?, be16(i + 5)?));
+                }
+                i += 2 + len;
+            }
+            None
+        }
+        _ => None,
+    }
 }
 
 /// Refuses sizes that would exhaust memory, before decoding.

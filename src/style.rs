@@ -149,7 +149,7 @@ impl Default for StyleConfig {
             content_weight: 1.0,
             style_weight: 10.0,
             tv_weight: 10.0,
-            iterations: 300,
+            iterations: 200,
             init: Init::Content,
             keep_colors: false,
             lr: 0.02,
@@ -158,8 +158,8 @@ impl Default for StyleConfig {
     }
 }
 
-/// The output sizes the page offers.
-pub const SIZES: [u32; 3] = [256, 384, 512];
+/// The output sizes the page offers (128: a quick preview on slow GPUs).
+pub const SIZES: [u32; 4] = [128, 256, 384, 512];
 
 /// Parses the style settings as typed; every bad field gets a message. `sizes` lists the
 /// allowed output sizes.

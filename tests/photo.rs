@@ -69,7 +69,7 @@ fn bad_files_get_clear_messages() {
         ("not_an_image.jpg", "not an image"),
         ("truncated.png", "corrupt or truncated"),
         ("unsupported.tiff", "not supported"),
-        ("huge.png", "limit is 50 megapixels"),
+        ("huge.png", "30000 x 30000 pixels (900.0 megapixels); the limit is 50 megapixels"),
     ];
     for (name, want) in cases {
         let e = load(name).err().unwrap_or_else(|| panic!("{name} was accepted"));
@@ -80,6 +80,27 @@ fn bad_files_get_clear_messages() {
         Err(e) => assert!(e.contains("corrupt"), "{e}"),
         Ok(img) => assert_eq!((img.width, img.height), (64, 48)),
     }
+}
+
+#[test]
+fn header_sizes_are_read_for_every_accepted_format() {
+    use easel::photo::header_dimensions;
+    use image::ImageFormat as F;
+    for (name, format, want) in [
+        ("good.png", F::Png, (64, 48)),
+        ("good.jpg", F::Jpeg, (64, 48)),
+        ("cmyk.jpg", F::Jpeg, (64, 48)),
+        ("exif_rotate90.jpg", F::Jpeg, (64, 48)),
+        ("good.webp", F::WebP, (64, 48)),
+        ("palette.gif", F::Gif, (64, 48)),
+        ("good.bmp", F::Bmp, (64, 48)),
+        ("huge.png", F::Png, (30000, 30000)),
+    ] {
+        let bytes = std::fs::read(format!("tests/data/images/{name}")).unwrap();
+        assert_eq!(header_dimensions(format, &bytes), Some(want), "{name}");
+    }
+    let cat = std::fs::read("www/examples/cat.jpg").unwrap();
+    assert_eq!(header_dimensions(F::Jpeg, &cat), Some((451, 300)));
 }
 
 #[test]

@@ -269,6 +269,7 @@ const on = {
     c.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
     ui.style.outputVersion++;
     ui.style.outputIteration = ui.style.iteration;
+    if (ui.style.iteration === 0) ui.style.start = { width, height, rgba: Array.from(rgba) };
     $('style-download').disabled = false;
   },
   styleError({ message: text }) {

@@ -98,7 +98,7 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   await page.waitForFunction(() => document.getElementById('style-message').textContent.includes('Fix'), null, { timeout: 60_000 });
 
   // A short run at the smallest size.
-  await page.selectOption('#style_size', '256');
+  await page.selectOption('#style_size', '128');
   await page.fill('#iterations', String(ITERATIONS));
   await page.waitForFunction(() => document.querySelectorAll('#tab-style .err[data-for]:not(:empty)').length === 0);
   await page.click('#style-run');
@@ -110,15 +110,16 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   assert.ok(st.points.at(-1)[1] < st.points[0][1], `total loss did not fall: ${st.points[0][1]} -> ${st.points.at(-1)[1]}`);
   await page.waitForFunction((n) => window.easel.style.outputIteration === n, ITERATIONS, { timeout: 60_000 });
 
-  // The output is the photo's size, not blank, and differs from the photo.
+  // The output has the photo's shape (451 x 300 -> 128 x 85), is not blank, and differs from
+  // the photo it started from (the first image the page drew).
   const outPx = await pixels(page, 'style-output');
-  const photo = await pixels(page, 'preview-content');
-  assert.deepEqual([outPx.w, outPx.h], [256, 170]);
-  assert.deepEqual([photo.w, photo.h], [256, 170]);
+  const photo = await page.evaluate(() => window.easel.style.start);
+  assert.deepEqual([outPx.w, outPx.h], [128, 85]);
+  assert.deepEqual([photo.width, photo.height], [128, 85]);
   let diff = 0, sum = 0, sq = 0, n = 0;
   for (let i = 0; i < outPx.data.length; i++) {
     if (i % 4 === 3) continue;
-    diff += Math.abs(outPx.data[i] - photo.data[i]);
+    diff += Math.abs(outPx.data[i] - photo.rgba[i]);
     sum += outPx.data[i]; sq += outPx.data[i] ** 2; n++;
   }
   const variance = sq / n - (sum / n) ** 2;
@@ -129,7 +130,7 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#style-download')]);
   const png = fs.readFileSync(await download.path());
   assert.deepEqual([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
-  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [256, 170]);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 85]);
   assert.match(download.suggestedFilename(), /^easel-cat-styled-\d+\.png$/);
   await page.screenshot({ path: path.join(out, 'page-style.png'), fullPage: true });
 
