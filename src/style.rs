@@ -14,7 +14,7 @@ use burn::tensor::activation::relu;
 
 use crate::photo::{Rgb, fit_longest, resize};
 use crate::rng::Rng;
-use crate::train::FieldError;
+use crate::train::{FieldError, take_pending};
 
 /// The mean the network subtracts, in BGR order.
 pub const MEAN_BGR: [f32; 3] = [104.00699, 116.66877, 122.67892];
@@ -374,11 +374,7 @@ impl Stylizer {
 
     /// The losses of the iterations since the last call, `[iterations * STYLE_STATS]`.
     pub fn take_stats(&mut self) -> Option<Tensor<1>> {
-        if self.pending.is_empty() {
-            None
-        } else {
-            Some(Tensor::cat(std::mem::take(&mut self.pending), 0))
-        }
+        take_pending(&mut self.pending)
     }
 
     /// The current result, `[1, 3, h, w]` RGB in [0, 1].

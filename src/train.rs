@@ -213,11 +213,7 @@ impl Trainer {
     /// The statistics of the steps since the last call, as one `[steps * STATS]` tensor to
     /// read back in a single transfer. `None` if no step ran.
     pub fn take_stats(&mut self) -> Option<Tensor<1>> {
-        if self.pending.is_empty() {
-            None
-        } else {
-            Some(Tensor::cat(std::mem::take(&mut self.pending), 0))
-        }
+        take_pending(&mut self.pending)
     }
 
     /// Generated images for the fixed noise batch, `[GRID, c, h, w]` in [-1, 1].
@@ -239,6 +235,11 @@ impl Trainer {
         self.config.lr_g = lr_g;
         self.config.lr_d = lr_d;
     }
+}
+
+/// Joins per-step statistics into one tensor (one read-back), emptying `pending`.
+pub fn take_pending(pending: &mut Vec<Tensor<1>>) -> Option<Tensor<1>> {
+    if pending.is_empty() { None } else { Some(Tensor::cat(std::mem::take(pending), 0)) }
 }
 
 /// Splits a read-back statistics buffer into per-step `[D loss, G loss, D(x), D(G(z))]`.

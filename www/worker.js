@@ -185,12 +185,6 @@ const handlers = {
     post('styleRunning', { running: true });
     setTimeout(styleTick, 0);
   },
-  async styleResume() {
-    if (running) { post('styleError', { message: BUSY_TRAINING }); return; }
-    styleRunning = true;
-    post('styleRunning', { running: true });
-    setTimeout(styleTick, 0);
-  },
   async lr({ lr_g, lr_d }) {
     session.setLearningRates(lr_g, lr_d);
     post('lr', { lr_g, lr_d });

@@ -5,24 +5,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { serve, CHROMIUM_ARGS } from './server.mjs';
+import { startPage, CHROMIUM_ARGS } from './server.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const out = path.join(root, 'tests/e2e/out');
 const STEPS = Number(process.env.EASEL_E2E_STEPS || 20);
 let srv, browser;
 
-before(async () => {
-  assert.ok(fs.existsSync(path.join(root, 'dist/easel_bg.wasm')), 'dist/ is missing: run trunk build --release');
-  fs.mkdirSync(out, { recursive: true });
-  srv = await serve(path.join(root, 'dist'));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  srv?.server.close();
-});
+let env;
+before(async () => { env = await startPage(root); ({ srv, browser } = env); });
+after(async () => { await env?.close(); });
 
 async function openPage(query = '') {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

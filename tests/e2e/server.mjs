@@ -35,3 +35,14 @@ export const CHROMIUM_ARGS = [
   '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage',
 ];
+
+// The shared set-up of the page tests: dist/ served, one headless Chromium with WebGPU.
+export async function startPage(root) {
+  const fs = await import('node:fs');
+  const { chromium } = await import('playwright-core');
+  if (!fs.existsSync(path.join(root, 'dist/easel_bg.wasm'))) throw new Error('dist/ is missing: run trunk build --release');
+  fs.mkdirSync(path.join(root, 'tests/e2e/out'), { recursive: true });
+  const srv = await serve(path.join(root, 'dist'));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return { srv, browser, close: async () => { await browser.close(); srv.server.close(); } };
+}
