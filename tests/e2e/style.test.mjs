@@ -138,6 +138,25 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   await page.click('#pause');
   await page.waitForFunction(() => window.easel.state === 'paused', null, { timeout: 240_000 });
 
+  // Stop: a long run stops after the iterations under way, keeps its result, and the GAN
+  // cannot start while it runs.
+  await page.click('#tab-style-btn');
+  await page.fill('#iterations', '500');
+  await page.click('#style-run');
+  await page.waitForFunction(() => window.easel.style.state === 'running' && window.easel.style.iteration >= 1, null, { timeout: 300_000 });
+  await page.click('#tab-train-btn');
+  await page.click('#train');
+  await page.waitForFunction(() => document.getElementById('message').textContent.includes('Style transfer is running'), null, { timeout: 300_000 });
+  await page.click('#tab-style-btn');
+  await page.click('#style-stop');
+  await page.waitForFunction(() => window.easel.style.state === 'stopped', null, { timeout: 300_000 });
+  const stoppedAt = await page.evaluate(() => window.easel.style.iteration);
+  assert.ok(stoppedAt >= 1 && stoppedAt < 500);
+  await page.waitForTimeout(3000);
+  assert.equal(await page.evaluate(() => window.easel.style.iteration), stoppedAt, 'iterations went on after Stop');
+  assert.match(await page.textContent('#style-message'), new RegExp(`Stopped at iteration ${stoppedAt}`));
+  assert.equal(await page.textContent('#style-run'), 'Run again');
+
   const origin = new URL(srv.url).origin;
   assert.deepEqual(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')), []);
   assert.deepEqual(problems, []);
