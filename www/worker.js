@@ -160,7 +160,9 @@ const handlers = {
   },
   async styleExample() {
     for (const [role, file] of [['content', 'cat.jpg'], ['style', 'swirls.jpg']]) {
-      const bytes = await fetchWithProgress(new URL(`examples/${file}`, import.meta.url), file, 'style');
+      let bytes;
+      try { bytes = await fetchWithProgress(new URL(`examples/${file}`, import.meta.url), file, 'style'); }
+      catch (e) { post('styleImageError', { role, name: file, message: errorText(e) }); continue; }
       await loadImage(role, file, bytes);
     }
   },
@@ -170,12 +172,14 @@ const handlers = {
   async styleStart({ values }) {
     if (running) { post('styleError', { message: BUSY_TRAINING }); return; }
     styleRunning = false;
-    if (!session.hasVgg) {
-      const bytes = await fetchWithProgress(new URL('models/vgg16.safetensors', import.meta.url), 'feature network (VGG16)', 'style');
-      session.loadVgg(bytes);
-    }
     let r;
-    try { r = session.styleStart(...styleFields(values)); } catch (e) { post('styleError', { message: errorText(e) }); return; }
+    try {
+      if (!session.hasVgg) {
+        const bytes = await fetchWithProgress(new URL('models/vgg16.safetensors', import.meta.url), 'feature network (VGG16)', 'style');
+        session.loadVgg(bytes);
+      }
+      r = session.styleStart(...styleFields(values));
+    } catch (e) { post('styleError', { message: errorText(e) }); return; }
     post('styleConfigured', { ok: r.ok, errors: r.errors || [], width: r.width || 0, height: r.height || 0, iterations: r.iterations || 0 });
     if (!r.ok) return;
     styleChunk = 1;

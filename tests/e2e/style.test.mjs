@@ -162,3 +162,21 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('style transfer: a failed download of the feature network is reported and Run works again', { timeout: 5 * 60_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.route('**/vgg16.safetensors', (r) => r.fulfill({ status: 404, body: 'not found' }));
+  await page.goto(srv.url + '#style');
+  await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+  await page.click('#style-example');
+  await page.waitForFunction(() => window.easel.style.images.content && window.easel.style.images.style, null, { timeout: 120_000 });
+  await page.click('#style-run');
+  await page.waitForFunction(() => document.getElementById('style-message').textContent.includes('HTTP 404'), null, { timeout: 120_000 });
+  assert.match(await page.textContent('#style-message'), /could not load feature network \(VGG16\): HTTP 404/);
+  assert.equal(await page.isEnabled('#style-run'), true);
+  assert.equal(await page.textContent('#message').then((t) => t.includes('Error')), false, 'the training tab is not blamed');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
