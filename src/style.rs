@@ -42,6 +42,9 @@ pub struct Vgg {
     conv4_3: Conv2d,
     conv5_1: Conv2d,
     pool: MaxPool2d,
+    /// MEAN_BGR as `[1, 3, 1, 1]` on the network's device: uploaded once, not per iteration.
+    #[module(skip)]
+    mean: Tensor<4>,
 }
 
 /// The activations the losses read.
@@ -68,6 +71,7 @@ impl Vgg {
             conv4_3: conv3(512, 512, device),
             conv5_1: conv3(512, 512, device),
             pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+            mean: Tensor::<1>::from_floats(MEAN_BGR, device).reshape([1, 3, 1, 1]),
         }
     }
 
@@ -85,9 +89,7 @@ impl Vgg {
 
     /// Features of RGB images in [0, 1], `[n, 3, h, w]`.
     pub fn features(&self, rgb: Tensor<4>) -> Features {
-        let device = rgb.device();
-        let mean = Tensor::<1>::from_floats(MEAN_BGR, &device).reshape([1, 3, 1, 1]);
-        let x = rgb.flip([1]).mul_scalar(255.0) - mean;
+        let x = rgb.flip([1]).mul_scalar(255.0) - self.mean.clone();
         let r11 = relu(self.conv1_1.forward(x));
         let x = self.pool.forward(relu(self.conv1_2.forward(r11.clone())));
         let r21 = relu(self.conv2_1.forward(x));
