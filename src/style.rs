@@ -294,7 +294,6 @@ impl Stylizer {
         let content_rgb = rgb_to_tensor(&resize(content, cw, ch), device);
         let mut style_rgb = rgb_to_tensor(&resize(style, sw, sh), device);
         let content_luma = luminance(content_rgb.clone());
-        let to_net = |x: Tensor<4>| if x.dims()[1] == 1 { x.repeat_dim(1, 3) } else { x };
         if config.keep_colors {
             // Style luminance, matched to the photo's luminance mean and spread (Gatys et al.
             // 2016, "Preserving color in neural artistic style transfer").
@@ -303,9 +302,9 @@ impl Stylizer {
             let (mc, sc) = mean_std(content_luma.clone());
             style_rgb = ((ys - ms) / ss * sc + mc).clamp(0.0, 1.0);
         }
-        let cf = vgg.features(to_net(if config.keep_colors { content_luma.clone() } else { content_rgb.clone() }).autodiff());
+        let cf = vgg.features(as_rgb(if config.keep_colors { content_luma.clone() } else { content_rgb.clone() }).autodiff());
         let content_target = cf.content.inner();
-        let sf = vgg.features(to_net(style_rgb).autodiff());
+        let sf = vgg.features(as_rgb(style_rgb).autodiff());
         let style_targets: Vec<Tensor<2>> = sf.style.into_iter().map(|f| gram(f.inner())).collect();
         let content_norm = content_target.clone().square().mean().add_scalar(1e-8);
         let style_norms = style_targets.iter().map(|g| g.clone().square().sum().add_scalar(1e-8)).collect();
@@ -340,8 +339,7 @@ impl Stylizer {
 
     /// The losses of `image` (autodiff): (total, content, style, tv), each `[1]`.
     fn losses(&self, image: Tensor<4>) -> [Tensor<1>; 4] {
-        let net_in = if image.dims()[1] == 1 { image.clone().repeat_dim(1, 3) } else { image.clone() };
-        let f = self.vgg.features(net_in);
+        let f = self.vgg.features(as_rgb(image.clone()));
         let content = (f.content - self.content_target.clone().autodiff()).square().mean() / self.content_norm.clone().autodiff();
         let layers = self.style_targets.len() as f32;
         let mut style = Tensor::<1>::zeros([1], &image.device());
@@ -393,6 +391,11 @@ impl Stylizer {
     pub fn done(&self) -> bool {
         self.iteration >= self.config.iterations
     }
+}
+
+/// A one-channel (luminance) image repeated to the three channels the network takes.
+fn as_rgb(x: Tensor<4>) -> Tensor<4> {
+    if x.dims()[1] == 1 { x.repeat_dim(1, 3) } else { x }
 }
 
 fn mean_std(x: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
