@@ -115,6 +115,7 @@ impl Dataset {
             images: Tensor::from_data(TensorData::new(values, [self.count, self.image_len()]), device),
             count: self.count,
             shape: [self.channels, self.height, self.width],
+            real_diversity: self.diversity_sample(crate::train::GRID),
         }
     }
 }
@@ -126,6 +127,8 @@ pub struct DeviceData {
     pub count: usize,
     /// `[channels, height, width]`
     pub shape: [usize; 3],
+    /// Diversity of 64 of the images (the mode-collapse meter's reference level).
+    pub real_diversity: f32,
 }
 
 /// Draws batches without replacement, one shuffled pass (epoch) after another; the last
@@ -146,6 +149,11 @@ impl Sampler {
         let mut order: Vec<usize> = (0..count).collect();
         rng.shuffle(&mut order);
         Sampler { order, pos: 0, batch, epoch: 0, rng }
+    }
+
+    /// How many images it draws from.
+    pub fn order_len(&self) -> usize {
+        self.order.len()
     }
 
     pub fn batches_per_epoch(&self) -> usize {

@@ -32,9 +32,90 @@ pub fn tile_rgba(values: &[f32], n: usize, channels: usize, size: usize, cols: u
     (width, height, rgba)
 }
 
+/// The sample grid over training, for an animated GIF: at most `max` frames, thinned (every
+/// other frame dropped, the spacing doubled) whenever it fills, so a long run keeps an even
+/// record from its first step to its last.
+#[derive(Clone, Debug)]
+pub struct Timelapse {
+    /// (step, width, height, rgba)
+    pub frames: Vec<(usize, usize, usize, Vec<u8>)>,
+    /// Fewest steps between two frames.
+    pub every: usize,
+    pub max: usize,
+}
+
+impl Timelapse {
+    pub fn new(max: usize) -> Self {
+        Timelapse { frames: Vec::new(), every: 1, max: max.max(2) }
+    }
+
+    /// Offers the grid at `step`; kept if it is far enough from the last frame.
+    pub fn offer(&mut self, step: usize, width: usize, height: usize, rgba: &[u8]) {
+        if let Some(&(last, w, h, _)) = self.frames.last() {
+            if step < last + self.every || (w, h) != (width, height) {
+                return;
+            }
+        }
+        self.frames.push((step, width, height, rgba.to_vec()));
+        if self.frames.len() > self.max {
+            let mut i = 0;
+            self.frames.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.every *= 2;
+        }
+    }
+
+    /// A looping animated GIF, `delay_ms` a frame (the last one held 1.5 s).
+    pub fn gif(&self, delay_ms: u32) -> Result<Vec<u8>, String> {
+        use image::codecs::gif::{GifEncoder, Repeat};
+        use image::{Delay, Frame, RgbaImage};
+        if self.frames.is_empty() {
+            return Err("no samples yet: train a few steps first".into());
+        }
+        let mut out = Vec::new();
+        {
+            let mut enc = GifEncoder::new_with_speed(&mut out, 20);
+            enc.set_repeat(Repeat::Infinite).map_err(|e| e.to_string())?;
+            let n = self.frames.len();
+            for (k, (_, w, h, rgba)) in self.frames.iter().enumerate() {
+                let img = RgbaImage::from_raw(*w as u32, *h as u32, rgba.clone()).ok_or("frame size")?;
+                let ms = if k + 1 == n { 1500 } else { delay_ms };
+                enc.encode_frame(Frame::from_parts(img, 0, 0, Delay::from_numer_denom_ms(ms, 1))).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timelapse_thins_evenly_and_encodes_a_gif() {
+        let mut t = Timelapse::new(4);
+        for step in 0..20 {
+            let v = (step * 10) as u8;
+            t.offer(step, 2, 2, &[v, v, v, 255].repeat(4));
+        }
+        let steps: Vec<usize> = t.frames.iter().map(|f| f.0).collect();
+        assert!(steps.len() <= 4 && steps.len() >= 2, "{steps:?}");
+        assert_eq!(steps[0], 0);
+        assert!(steps.windows(2).all(|w| w[1] - w[0] >= 4), "{steps:?}");
+        let gif = t.gif(100).unwrap();
+        assert_eq!(&gif[..6], b"GIF89a");
+        use image::AnimationDecoder;
+        let frames = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&gif)).unwrap().into_frames().collect_frames().unwrap();
+        assert_eq!(frames.len(), steps.len());
+        // The frames are the grids offered, in order (GIF quantises, so within a few levels).
+        for (f, step) in frames.iter().zip(&steps) {
+            let px = f.buffer().get_pixel(0, 0)[0] as i32;
+            assert!((px - (*step as i32 * 10)).abs() <= 8, "step {step}: {px}");
+        }
+        assert!(Timelapse::new(4).gif(100).is_err());
+    }
 
     #[test]
     fn tiles_place_pixels() {

@@ -3,8 +3,11 @@
 //! The model and training code here compiles natively and to wasm; `web` only translates
 //! between JavaScript and it.
 
+pub mod adam;
+pub mod checkpoint;
 pub mod data;
 pub mod grid;
+pub mod images;
 pub mod model;
 pub mod photo;
 pub mod rng;

@@ -1,6 +1,7 @@
 //! The lesson's two GANs: the convolutional DCGAN and the dense (MLP) GAN.
 //!
-//! Images are `[batch, 1, 28, 28]` in [-1, 1]; noise is `[batch, latent]` from N(0, 1).
+//! Images are `[batch, channels, size, size]` in [-1, 1] (the lesson's 1x28x28, or the user's own
+//! colour images at 3x32x32 / 3x64x64); noise is `[batch, latent]` from N(0, 1).
 
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
@@ -10,25 +11,67 @@ use burn::tensor::activation::{leaky_relu, relu, tanh};
 /// Which of the lesson's networks to train.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelKind {
-    /// Convolutional generator and discriminator (the default).
+    /// The lesson's convolutional GAN for 1x28x28 images (the default).
     Dcgan,
-    /// Multi-layer perceptrons.
+    /// The same design for 32x32 images (colour): one up/down stage more.
+    Dcgan32,
+    /// The same design for 64x64 images (colour): two stages more.
+    Dcgan64,
+    /// Multi-layer perceptrons, for images of any shape.
     Dense,
 }
 
 impl ModelKind {
+    pub const ALL: [ModelKind; 4] = [ModelKind::Dcgan, ModelKind::Dcgan32, ModelKind::Dcgan64, ModelKind::Dense];
+
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "dcgan" => Some(ModelKind::Dcgan),
-            "dense" => Some(ModelKind::Dense),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|k| k.name() == s)
     }
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Dcgan => "dcgan",
+            ModelKind::Dcgan32 => "dcgan32",
+            ModelKind::Dcgan64 => "dcgan64",
             ModelKind::Dense => "dense",
+        }
+    }
+
+    /// Whether this model can train on images of `[channels, height, width]`; if not, why.
+    pub fn check_shape(self, [c, h, w]: [usize; 3]) -> Result<(), String> {
+        let need = |size: usize, what: &str| {
+            if h == size && w == size && (c == 1 || c == 3) {
+                Ok(())
+            } else {
+                Err(format!("the {} needs {what} images; the loaded data set has {c}x{h}x{w}", self.title()))
+            }
+        };
+        match self {
+            ModelKind::Dcgan if c == 1 => need(28, "1x28x28 (MNIST-sized)"),
+            ModelKind::Dcgan => Err(format!("the {} needs 1x28x28 (MNIST-sized) images; the loaded data set has {c}x{h}x{w}", self.title())),
+            ModelKind::Dcgan32 => need(32, "32x32"),
+            ModelKind::Dcgan64 => need(64, "64x64"),
+            ModelKind::Dense if c * h * w <= 3 * 64 * 64 => Ok(()),
+            ModelKind::Dense => Err(format!("the dense GAN takes images up to 3x64x64; the loaded data set has {c}x{h}x{w}")),
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ModelKind::Dcgan => "DCGAN 28x28",
+            ModelKind::Dcgan32 => "DCGAN 32x32",
+            ModelKind::Dcgan64 => "DCGAN 64x64",
+            ModelKind::Dense => "dense GAN",
+        }
+    }
+
+    /// The DCGAN made for images of this shape (the dense GAN fits any).
+    pub fn dcgan_for([_, h, _]: [usize; 3]) -> Option<Self> {
+        match h {
+            28 => Some(ModelKind::Dcgan),
+            32 => Some(ModelKind::Dcgan32),
+            64 => Some(ModelKind::Dcgan64),
+            _ => None,
         }
     }
 }
@@ -145,7 +188,8 @@ impl DcDiscriminator {
     }
 }
 
-/// Dense generator: z → 256 → 512 → 1024 → 784, hidden layers BN + LeakyReLU 0.2, tanh out.
+/// Dense generator: z → 256 → 512 → 1024 → c·h·w (784 for MNIST), hidden layers BN + LeakyReLU
+/// 0.2, tanh out.
 #[derive(Module, Debug)]
 pub struct DenseGenerator {
     pub l1: Linear,
@@ -155,18 +199,21 @@ pub struct DenseGenerator {
     pub l3: Linear,
     pub bn3: BatchNorm,
     pub l4: Linear,
+    #[module(skip)]
+    pub shape: [usize; 3],
 }
 
 impl DenseGenerator {
-    pub fn new(latent: usize, device: &Device) -> Self {
+    pub fn new(latent: usize, shape: [usize; 3], device: &Device) -> Self {
         Self {
+            shape,
             l1: LinearConfig::new(latent, 256).init(device),
             bn1: BatchNormConfig::new(256).init(device),
             l2: LinearConfig::new(256, 512).init(device),
             bn2: BatchNormConfig::new(512).init(device),
             l3: LinearConfig::new(512, 1024).init(device),
             bn3: BatchNormConfig::new(1024).init(device),
-            l4: LinearConfig::new(1024, 784).init(device),
+            l4: LinearConfig::new(1024, shape.iter().product()).init(device),
         }
     }
 
@@ -176,11 +223,12 @@ impl DenseGenerator {
         let h = leaky_relu(self.bn3.forward(self.l3.forward(h)), LEAK);
         let out = tanh(self.l4.forward(h));
         let b = out.dims()[0];
-        out.reshape([b, 1, 28, 28])
+        let [c, hh, w] = self.shape;
+        out.reshape([b, c, hh, w])
     }
 }
 
-/// Dense discriminator: 784 → 512 → 256 → 1 with LeakyReLU 0.2.
+/// Dense discriminator: c·h·w → 512 → 256 → 1 with LeakyReLU 0.2.
 #[derive(Module, Debug)]
 pub struct DenseDiscriminator {
     pub l1: Linear,
@@ -189,9 +237,9 @@ pub struct DenseDiscriminator {
 }
 
 impl DenseDiscriminator {
-    pub fn new(device: &Device) -> Self {
+    pub fn new(shape: [usize; 3], device: &Device) -> Self {
         Self {
-            l1: LinearConfig::new(784, 512).init(device),
+            l1: LinearConfig::new(shape.iter().product(), 512).init(device),
             l2: LinearConfig::new(512, 256).init(device),
             l3: LinearConfig::new(256, 1).init(device),
         }
@@ -199,53 +247,156 @@ impl DenseDiscriminator {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
         let b = x.dims()[0];
-        let h = leaky_relu(self.l1.forward(x.reshape([b, 784])), LEAK);
+        let h = leaky_relu(self.l1.forward(x.flatten::<2>(1, 3)), LEAK);
         let h = leaky_relu(self.l2.forward(h), LEAK);
         self.l3.forward(h).reshape([b])
     }
 }
 
-/// A generator of either kind.
+/// Kernel 4 transposed convolution (the 32/64 px DCGAN's up stage).
+fn conv_t4(cin: usize, cout: usize, stride: usize, pad: usize, bias: bool, device: &Device) -> ConvTranspose2d {
+    ConvTranspose2dConfig::new([cin, cout], [4, 4])
+        .with_stride([stride, stride])
+        .with_padding([pad, pad])
+        .with_bias(bias)
+        .with_initializer(INIT)
+        .init(device)
+}
+
+/// Channel widths of the 32/64 px DCGAN, from the 4x4 stage up (G) or down to it, reversed (D).
+fn widths(size: usize) -> Vec<usize> {
+    if size == 64 { vec![256, 128, 64, 32] } else { vec![256, 128, 64] }
+}
+
+/// DCGAN generator for `size` 32 or 64 (same rules as the lesson's): ConvT(z→256, k4 s1) makes
+/// 4x4, then ConvT k4 s2 p1 → BN → ReLU doubles the side per stage, and a last ConvT k4 s2 p1
+/// to the image's channels → tanh. 32: 1→4→8→16→32; 64: one stage more.
+#[derive(Module, Debug)]
+pub struct ColorGenerator {
+    pub first: ConvTranspose2d,
+    pub first_bn: BatchNorm,
+    pub ups: Vec<ConvTranspose2d>,
+    pub bns: Vec<BatchNorm>,
+    pub out: ConvTranspose2d,
+}
+
+impl ColorGenerator {
+    pub fn new(latent: usize, channels: usize, size: usize, device: &Device) -> Self {
+        let w = widths(size);
+        Self {
+            first: conv_t4(latent, w[0], 1, 0, false, device),
+            first_bn: batch_norm(w[0], device),
+            ups: w.windows(2).map(|p| conv_t4(p[0], p[1], 2, 1, false, device)).collect(),
+            bns: w[1..].iter().map(|&c| batch_norm(c, device)).collect(),
+            out: conv_t4(*w.last().unwrap(), channels, 2, 1, true, device),
+        }
+    }
+
+    pub fn forward_layers(&self, z: Tensor<2>) -> Vec<Tensor<4>> {
+        let [b, l] = z.dims();
+        let mut h = relu(self.first_bn.forward(self.first.forward(z.reshape([b, l, 1, 1]))));
+        let mut out = vec![h.clone()];
+        for (up, bn) in self.ups.iter().zip(&self.bns) {
+            h = relu(bn.forward(up.forward(h)));
+            out.push(h.clone());
+        }
+        out.push(tanh(self.out.forward(h)));
+        out
+    }
+
+    pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
+        self.forward_layers(z).pop().unwrap()
+    }
+}
+
+/// DCGAN discriminator for `size` 32 or 64: Conv k4 s2 p1 → LReLU, then Conv k4 s2 p1 → BN →
+/// LReLU per stage down to 4x4, and Conv(→1, k4 s1 p0) → logit.
+#[derive(Module, Debug)]
+pub struct ColorDiscriminator {
+    pub first: Conv2d,
+    pub downs: Vec<Conv2d>,
+    pub bns: Vec<BatchNorm>,
+    pub out: Conv2d,
+}
+
+impl ColorDiscriminator {
+    pub fn new(channels: usize, size: usize, device: &Device) -> Self {
+        let mut w = widths(size);
+        w.reverse();
+        Self {
+            first: conv(channels, w[0], true, device),
+            downs: w.windows(2).map(|p| conv(p[0], p[1], false, device)).collect(),
+            bns: w[1..].iter().map(|&c| batch_norm(c, device)).collect(),
+            out: Conv2dConfig::new([*w.last().unwrap(), 1], [4, 4]).with_initializer(INIT).init(device),
+        }
+    }
+
+    pub fn forward_layers(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        let mut h = leaky_relu(self.first.forward(x), LEAK);
+        let mut out = vec![h.clone()];
+        for (down, bn) in self.downs.iter().zip(&self.bns) {
+            h = leaky_relu(bn.forward(down.forward(h)), LEAK);
+            out.push(h.clone());
+        }
+        out.push(self.out.forward(h));
+        out
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
+        let out = self.forward_layers(x).pop().unwrap();
+        let b = out.dims()[0];
+        out.reshape([b])
+    }
+}
+
+/// A generator of any kind.
 #[derive(Module, Debug)]
 pub enum Generator {
     Dc(DcGenerator),
+    Color(ColorGenerator),
     Dense(DenseGenerator),
 }
 
-/// A discriminator of either kind.
+/// A discriminator of any kind.
 #[derive(Module, Debug)]
 pub enum Discriminator {
     Dc(DcDiscriminator),
+    Color(ColorDiscriminator),
     Dense(DenseDiscriminator),
 }
 
 impl Generator {
-    pub fn new(kind: ModelKind, latent: usize, device: &Device) -> Self {
+    /// `shape`: the images' `[channels, height, width]` (checked with [`ModelKind::check_shape`]).
+    pub fn new(kind: ModelKind, latent: usize, shape: [usize; 3], device: &Device) -> Self {
         match kind {
             ModelKind::Dcgan => Generator::Dc(DcGenerator::new(latent, device)),
-            ModelKind::Dense => Generator::Dense(DenseGenerator::new(latent, device)),
+            ModelKind::Dcgan32 | ModelKind::Dcgan64 => Generator::Color(ColorGenerator::new(latent, shape[0], shape[1], device)),
+            ModelKind::Dense => Generator::Dense(DenseGenerator::new(latent, shape, device)),
         }
     }
 
     pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
         match self {
             Generator::Dc(g) => g.forward(z),
+            Generator::Color(g) => g.forward(z),
             Generator::Dense(g) => g.forward(z),
         }
     }
 }
 
 impl Discriminator {
-    pub fn new(kind: ModelKind, device: &Device) -> Self {
+    pub fn new(kind: ModelKind, shape: [usize; 3], device: &Device) -> Self {
         match kind {
             ModelKind::Dcgan => Discriminator::Dc(DcDiscriminator::new(device)),
-            ModelKind::Dense => Discriminator::Dense(DenseDiscriminator::new(device)),
+            ModelKind::Dcgan32 | ModelKind::Dcgan64 => Discriminator::Color(ColorDiscriminator::new(shape[0], shape[1], device)),
+            ModelKind::Dense => Discriminator::Dense(DenseDiscriminator::new(shape, device)),
         }
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
         match self {
             Discriminator::Dc(d) => d.forward(x),
+            Discriminator::Color(d) => d.forward(x),
             Discriminator::Dense(d) => d.forward(x),
         }
     }
@@ -278,14 +429,61 @@ mod tests {
     #[test]
     fn dense_shapes_and_output_range() {
         let device = Device::flex();
-        let g = DenseGenerator::new(100, &device);
+        let g = DenseGenerator::new(100, [1, 28, 28], &device);
         assert_eq!(g.l4.weight.dims(), [1024, 784]);
         let img = g.forward(Tensor::random([3, 100], burn::tensor::Distribution::Normal(0.0, 1.0), &device));
         assert_eq!(img.dims(), [3, 1, 28, 28]);
         let v = img.into_data().try_to_vec::<f32>().unwrap();
         assert!(v.iter().all(|x| x.is_finite() && x.abs() <= 1.0));
-        let d = DenseDiscriminator::new(&device);
+        let d = DenseDiscriminator::new([1, 28, 28], &device);
         assert_eq!(d.forward(Tensor::zeros([3, 1, 28, 28], &device)).dims(), [3]);
+    }
+
+    #[test]
+    fn colour_dcgan_shapes_one_stage_per_doubling() {
+        let device = Device::flex();
+        let dims = |v: Vec<Tensor<4>>| v.iter().map(|t| t.dims()).collect::<Vec<[usize; 4]>>();
+        let g32 = ColorGenerator::new(16, 3, 32, &device);
+        assert_eq!(
+            dims(g32.forward_layers(Tensor::zeros([2, 16], &device))),
+            vec![[2, 256, 4, 4], [2, 128, 8, 8], [2, 64, 16, 16], [2, 3, 32, 32]]
+        );
+        let g64 = ColorGenerator::new(16, 3, 64, &device);
+        assert_eq!(
+            dims(g64.forward_layers(Tensor::zeros([2, 16], &device))),
+            vec![[2, 256, 4, 4], [2, 128, 8, 8], [2, 64, 16, 16], [2, 32, 32, 32], [2, 3, 64, 64]]
+        );
+        let d32 = ColorDiscriminator::new(3, 32, &device);
+        assert_eq!(
+            dims(d32.forward_layers(Tensor::zeros([2, 3, 32, 32], &device))),
+            vec![[2, 64, 16, 16], [2, 128, 8, 8], [2, 256, 4, 4], [2, 1, 1, 1]]
+        );
+        let d64 = ColorDiscriminator::new(3, 64, &device);
+        assert_eq!(
+            dims(d64.forward_layers(Tensor::zeros([2, 3, 64, 64], &device))),
+            vec![[2, 32, 32, 32], [2, 64, 16, 16], [2, 128, 8, 8], [2, 256, 4, 4], [2, 1, 1, 1]]
+        );
+        assert_eq!(d64.forward(Tensor::zeros([2, 3, 64, 64], &device)).dims(), [2]);
+        // The dense GAN takes colour images too.
+        let g = Generator::new(ModelKind::Dense, 8, [3, 32, 32], &device);
+        assert_eq!(g.forward(Tensor::zeros([2, 8], &device)).dims(), [2, 3, 32, 32]);
+        let d = Discriminator::new(ModelKind::Dense, [3, 32, 32], &device);
+        assert_eq!(d.forward(Tensor::zeros([2, 3, 32, 32], &device)).dims(), [2]);
+    }
+
+    #[test]
+    fn models_refuse_data_of_another_shape() {
+        assert!(ModelKind::Dcgan.check_shape([1, 28, 28]).is_ok());
+        assert!(ModelKind::Dcgan32.check_shape([3, 32, 32]).is_ok());
+        assert!(ModelKind::Dcgan64.check_shape([3, 64, 64]).is_ok());
+        let e = ModelKind::Dcgan32.check_shape([1, 28, 28]).unwrap_err();
+        assert!(e.contains("32x32") && e.contains("1x28x28"), "{e}");
+        assert!(ModelKind::Dcgan.check_shape([3, 32, 32]).is_err());
+        assert!(ModelKind::Dcgan64.check_shape([3, 32, 32]).is_err());
+        assert_eq!(ModelKind::dcgan_for([3, 64, 64]), Some(ModelKind::Dcgan64));
+        for k in ModelKind::ALL {
+            assert_eq!(ModelKind::parse(k.name()), Some(k));
+        }
     }
 
     #[test]

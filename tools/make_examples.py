@@ -8,6 +8,8 @@ Writes:
                               the project's own work, same licence as Easel).
   tests/data/images/*         small images for the decoder tests and the page tests: good ones
                               in many encodings and bad ones of every kind the page must refuse.
+  tests/data/own/**           a folder of "your own images" for the GAN tests: 40 small sunset
+                              pictures (PNG and JPEG, some in a subfolder) and 4 bad files.
   www/examples/SOURCES.md
 
 Run from the repository root:  python3 tools/make_examples.py
@@ -135,12 +137,55 @@ def test_images():
     open(os.path.join(TI, "huge.png"), "wb").write(png_header_only(30000, 30000))
 
 
+def sunset(rng, w, h):
+    """A sky gradient, a sun disc and dark ground: simple, varied, clearly a picture."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    top = rng.uniform(0, 255, 3)
+    bottom = rng.uniform(0, 255, 3)
+    t = (yy / h)[..., None]
+    img = top * (1 - t) + bottom * t
+    cx, cy, r = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.6) * h, rng.uniform(0.1, 0.25) * min(w, h)
+    sun = ((xx - cx) ** 2 + (yy - cy) ** 2) < r * r
+    img[sun] = rng.uniform(150, 255, 3)
+    horizon = rng.uniform(0.6, 0.85) * h + 3 * np.sin(xx / w * 6.28 * rng.uniform(0.5, 2))
+    img[yy > horizon] = rng.uniform(0, 70, 3)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
+def own_set(folder=os.path.join("tests", "data", "own"), count=40, bad=True, seed=11):
+    os.makedirs(os.path.join(folder, "more"), exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        w, h = [(80, 60), (60, 80), (64, 64), (96, 54)][i % 4]
+        img = sunset(rng, w, h)
+        sub = "more" if i % 5 == 4 else ""
+        if i % 3 == 0:
+            save(img, os.path.join(folder, sub, f"sunset{i:03}.jpg"), quality=90)
+        else:
+            save(img, os.path.join(folder, sub, f"sunset{i:03}.png"))
+    if bad:
+        open(os.path.join(folder, "notes.txt"), "w").write("These are my holiday pictures.\n")
+        good = open(os.path.join(folder, "sunset001.png"), "rb").read()
+        open(os.path.join(folder, "broken.png"), "wb").write(good[: len(good) // 3])
+        open(os.path.join(folder, "huge.png"), "wb").write(png_header_only(30000, 30000))
+        open(os.path.join(folder, "more", "empty.jpg"), "wb").close()
+
+
 def main():
+    if sys.argv[1:2] == ["own"]:
+        # Only the own-images folder (no download), or a bigger set for a demo run:
+        #   python3 tools/make_examples.py own [FOLDER COUNT]
+        if len(sys.argv) > 3:
+            own_set(sys.argv[2], int(sys.argv[3]), bad=False, seed=12)
+        else:
+            own_set()
+        return
     os.makedirs(EX, exist_ok=True)
     cat = Image.open(io.BytesIO(fetch_chelsea())).convert("RGB")
     cat_bytes = save(cat, os.path.join(EX, "cat.jpg"), quality=90)
     sw_bytes = save(swirls(), os.path.join(EX, "swirls.jpg"), quality=90)
     test_images()
+    own_set()
     with open(os.path.join(EX, "SOURCES.md"), "w") as fh:
         fh.write(f"""# Style-transfer examples shipped with Easel
 

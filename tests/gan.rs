@@ -1,0 +1,376 @@
+//! Own images, the colour DCGAN, the lesson's balancing tricks, the mode-collapse meter,
+//! latent exploration and checkpoints — natively on Burn's CPU backend (flex), same code as
+//! the page.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::*;
+use easel::checkpoint::{read_info, resume};
+use easel::data::Dataset;
+use easel::images::{ImageSet, center_square, diversity, prepare};
+use easel::model::ModelKind;
+use easel::photo::{Rgb, encode_png};
+use easel::train::{ConfigInput, GanConfig, Loss, Trainer, parse_config, split_stats};
+
+fn params<M: Module>(m: &M) -> Vec<f32> {
+    struct Collect(Vec<f32>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            if p.val().is_require_grad() {
+                self.0.extend(p.val().into_data().try_to_vec::<f32>().unwrap());
+            }
+        }
+    }
+    let mut c = Collect(Vec::new());
+    m.visit(&mut c);
+    c.0
+}
+
+fn values(t: Tensor<4>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn own_folder() -> ImageSet {
+    let mut set = ImageSet::new(32).unwrap();
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["tests/data/own", "tests/data/own/more"] {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            if e.path().is_file() {
+                files.push(e.path());
+            }
+        }
+    }
+    files.sort();
+    for f in files {
+        let _ = set.add(&f.file_name().unwrap().to_string_lossy(), &std::fs::read(&f).unwrap());
+    }
+    set
+}
+
+/// Colour 32 px images: a left half in one colour, a right half in another (asymmetric, so
+/// a mirrored image is told apart from the original).
+fn halves(n: usize) -> Dataset {
+    let size = 32;
+    let mut pixels = Vec::new();
+    for i in 0..n {
+        for c in 0..3 {
+            for _y in 0..size {
+                for x in 0..size {
+                    let left = x < size / 2;
+                    pixels.push(if left { (i * 37 + c * 80) as u8 } else { 255 - (i * 11 + c * 50) as u8 });
+                }
+            }
+        }
+    }
+    Dataset { count: n, channels: 3, height: size, width: size, classes: 0, labels: vec![0; n], pixels }
+}
+
+fn config(model: ModelKind, batch: usize) -> GanConfig {
+    GanConfig { model, batch_size: batch, latent: 16, ..GanConfig::default() }
+}
+
+#[test]
+fn photos_are_centre_cropped_and_resized() {
+    // 90 x 30: a red third, a green third, a blue third -> the centre square is all green.
+    let mut px = Vec::new();
+    for _y in 0..30 {
+        for x in 0..90 {
+            px.extend_from_slice(match x / 30 {
+                0 => &[255, 0, 0],
+                1 => &[0, 255, 0],
+                _ => &[0, 0, 255],
+            });
+        }
+    }
+    let wide = Rgb { width: 90, height: 30, pixels: px };
+    let sq = center_square(&wide, 32);
+    assert_eq!((sq.width, sq.height, sq.pixels.len()), (32, 32, 32 * 32 * 3));
+    for p in sq.pixels.chunks_exact(3) {
+        assert!(p[0] < 20 && p[1] > 235 && p[2] < 20, "{p:?}");
+    }
+    // Tall: top white, bottom black, 20 x 100 -> the middle 20 rows; prepared planar (CHW).
+    let mut px = Vec::new();
+    for y in 0..100 {
+        px.extend(std::iter::repeat_n(if y < 50 { 255u8 } else { 0 }, 20 * 3));
+    }
+    let tall = encode_png(&Rgb { width: 20, height: 100, pixels: px });
+    let out = prepare(&tall, 64).unwrap();
+    assert_eq!(out.len(), 3 * 64 * 64);
+    let plane = 64 * 64;
+    for c in 0..3 {
+        assert!(out[c * plane + 2 * 64 + 10] > 230, "top of the square is white");
+        assert!(out[c * plane + 61 * 64 + 10] < 25, "bottom of the square is black");
+    }
+}
+
+#[test]
+fn a_folder_becomes_a_data_set_and_bad_files_are_reported() {
+    let set = own_folder();
+    assert_eq!(set.len(), 40, "every sunset is taken");
+    let mut skipped: Vec<(String, String)> = set.skipped.clone();
+    skipped.sort();
+    let names: Vec<&str> = skipped.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(names, vec!["broken.png", "empty.jpg", "huge.png", "notes.txt"]);
+    let why = |n: &str| skipped.iter().find(|s| s.0 == n).unwrap().1.clone();
+    assert!(why("notes.txt").contains("not an image"), "{}", why("notes.txt"));
+    assert!(why("huge.png").contains("too large") || why("huge.png").contains("limit"), "{}", why("huge.png"));
+    assert!(why("broken.png").contains("corrupt or truncated"), "{}", why("broken.png"));
+    assert!(why("empty.jpg").contains("empty"), "{}", why("empty.jpg"));
+    let d = set.to_dataset().unwrap();
+    assert_eq!((d.count, d.channels, d.height, d.width), (40, 3, 32, 32));
+    assert!(ImageSet::new(48).is_err());
+    let mut one = ImageSet::new(32).unwrap();
+    one.add("a.png", &std::fs::read("tests/data/own/sunset001.png").unwrap()).unwrap();
+    assert!(one.to_dataset().unwrap_err().contains("at least 2"));
+}
+
+#[test]
+fn diversity_is_zero_for_identical_images_and_grows_with_difference() {
+    let img: Vec<f32> = (0..48).map(|i| (i as f32 / 24.0) - 1.0).collect();
+    let same: Vec<f32> = img.iter().cycle().take(48 * 5).cloned().collect();
+    assert_eq!(diversity(&same, 5), 0.0);
+    let two: Vec<f32> = [vec![-1.0; 48], vec![1.0; 48]].concat();
+    assert!((diversity(&two, 2) - 2.0).abs() < 1e-6);
+    let mut rng = easel::rng::Rng::new(3);
+    let noisy: Vec<f32> = same.iter().map(|v| v + 0.1 * rng.normal()).collect();
+    let d = diversity(&noisy, 5);
+    assert!(d > 0.1 && d < 0.2, "{d}");
+    // Real data: the sunsets differ from one another.
+    let real = own_folder().to_dataset().unwrap().diversity_sample(64);
+    assert!(real > 0.2, "{real}");
+}
+
+#[test]
+fn colour_dcgan_trains_on_own_images() {
+    let device = Device::flex();
+    let data = own_folder().to_dataset().unwrap();
+    let input = ConfigInput { model: "dcgan32".into(), batch_size: "8".into(), latent: "16".into(), flip: true, ..ConfigInput::default() };
+    let config = parse_config(&input, Some([3, 32, 32]), data.count).unwrap();
+    let mut t = Trainer::new(config, &data, &device);
+    for _ in 0..3 {
+        t.train_step();
+    }
+    let stats = split_stats(&t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap());
+    assert_eq!(stats.len(), 3);
+    assert!(stats.iter().flatten().all(|v| v.is_finite()));
+    let s = values(t.samples());
+    assert_eq!(s.len(), 64 * 3 * 32 * 32);
+    // The wrong model for the data is refused with a message.
+    let wrong = ConfigInput { model: "dcgan".into(), ..input };
+    let errs = parse_config(&wrong, Some([3, 32, 32]), data.count).unwrap_err();
+    assert_eq!(errs[0].field, "model");
+    assert!(errs[0].message.contains("1x28x28"), "{}", errs[0].message);
+}
+
+#[test]
+fn skipping_leaves_d_unchanged_and_counts_the_skip() {
+    let device = Device::flex();
+    let mut c = config(ModelKind::Dcgan32, 4);
+    c.skip_d_below = 0.5;
+    let mut t = Trainer::new(c, &halves(16), &device);
+    assert!(t.needs_feedback());
+    // No loss known yet: D trains.
+    let d0 = params(&t.d);
+    t.train_step();
+    let v = t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap();
+    t.note_stats(&v);
+    assert_eq!(split_stats(&v)[0][4], 0.0);
+    let (g1, d1) = (params(&t.g), params(&t.d));
+    assert!(d0 != d1);
+    // D's loss below the threshold: D is skipped, G still learns.
+    t.last_d_loss = Some(0.1);
+    t.train_step();
+    let v = t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(split_stats(&v)[0][4], 1.0, "the skip is counted");
+    assert!(params(&t.d) == d1, "a skipped step changed D");
+    assert!(params(&t.g) != g1, "G did not learn in a skipped step");
+    assert_eq!(t.opt_d.t, 1);
+    // Above it: D trains again.
+    t.last_d_loss = Some(0.9);
+    t.train_step();
+    assert!(params(&t.d) != d1);
+}
+
+#[test]
+fn k_d_steps_per_g_step() {
+    let device = Device::flex();
+    let mut c = config(ModelKind::Dcgan32, 4);
+    c.d_steps = 3;
+    let mut t = Trainer::new(c, &halves(16), &device);
+    t.train_step();
+    assert_eq!((t.opt_d.t, t.opt_g.t), (3, 1));
+    t.train_step();
+    assert_eq!((t.opt_d.t, t.opt_g.t), (6, 2));
+}
+
+#[test]
+fn label_smoothing_and_lsgan_change_d_step() {
+    let device = Device::flex();
+    let data = halves(16);
+    // Same seed -> same initial nets and batches; only the real label or the loss differs.
+    let run = |real_label: f64, loss: Loss| {
+        let mut c = config(ModelKind::Dcgan32, 8);
+        c.real_label = real_label;
+        c.loss = loss;
+        let mut t = Trainer::new(c, &data, &device);
+        let real = t.real_batch();
+        let fake = t.generate(8).detach();
+        let out = |x: &Tensor<4>| t.d.forward(x.clone()).inner().into_data().try_to_vec::<f32>().unwrap();
+        let (r, f) = (out(&real), out(&fake));
+        let (loss, _, _) = t.d_step(real, fake);
+        (loss.into_data().try_to_vec::<f32>().unwrap()[0], r, f, params(&t.d))
+    };
+    let mean = |v: Vec<f32>| v.iter().sum::<f32>() / v.len() as f32;
+    let log_sig = |x: f32| -(1.0 + (-x).exp()).ln();
+    let bce = |r: &[f32], f: &[f32], y: f32| {
+        mean(r.iter().map(|&x| -(y * log_sig(x) + (1.0 - y) * log_sig(-x))).collect())
+            + mean(f.iter().map(|&x| -log_sig(-x)).collect())
+    };
+    let (l_plain, r, f, d_plain) = run(1.0, Loss::Bce);
+    assert!((l_plain - bce(&r, &f, 1.0)).abs() < 1e-4, "{l_plain} vs {}", bce(&r, &f, 1.0));
+    let (l_smooth, r, f, d_smooth) = run(0.9, Loss::Bce);
+    assert!((l_smooth - bce(&r, &f, 0.9)).abs() < 1e-4, "smoothed BCE {l_smooth} vs {}", bce(&r, &f, 0.9));
+    assert!(d_plain != d_smooth, "the real label did not change D's step");
+    // LSGAN: 0.5 mean (D(x) - 1)^2 + 0.5 mean D(G(z))^2 on D's raw output.
+    let (l_ls, r, f, d_ls) = run(1.0, Loss::Lsgan);
+    let want = 0.5 * mean(r.iter().map(|x| (x - 1.0).powi(2)).collect()) + 0.5 * mean(f.iter().map(|x| x * x).collect());
+    assert!((l_ls - want).abs() < 1e-4, "LSGAN D loss {l_ls} vs {want}");
+    assert!(d_ls != d_plain);
+    let (l_ls9, r, f, _) = run(0.9, Loss::Lsgan);
+    let want = 0.5 * mean(r.iter().map(|x| (x - 0.9).powi(2)).collect()) + 0.5 * mean(f.iter().map(|x| x * x).collect());
+    assert!((l_ls9 - want).abs() < 1e-4, "smoothed LSGAN {l_ls9} vs {want}");
+}
+
+#[test]
+fn flip_mirrors_about_half_the_real_images() {
+    let device = Device::flex();
+    let data = halves(16);
+    let mirrored_count = |flip: bool| {
+        let mut c = config(ModelKind::Dcgan32, 8);
+        c.flip = flip;
+        let mut t = Trainer::new(c, &data, &device);
+        let mut mirrored = 0;
+        for _ in 0..4 {
+            let batch = values(t.real_batch().inner());
+            for img in batch.chunks_exact(3 * 32 * 32) {
+                // Each image is one of the data set's, as it is or mirrored.
+                let left = img[0];
+                let right = img[31];
+                let found = (0..16).find_map(|i| {
+                    let o = data.image_f32(i);
+                    if (o[0] - left).abs() < 1e-5 && (o[31] - right).abs() < 1e-5 {
+                        Some(false)
+                    } else if (o[31] - left).abs() < 1e-5 && (o[0] - right).abs() < 1e-5 {
+                        Some(true)
+                    } else {
+                        None
+                    }
+                });
+                mirrored += found.expect("a batch image is neither a data image nor its mirror") as usize;
+            }
+        }
+        mirrored
+    };
+    assert_eq!(mirrored_count(false), 0);
+    let m = mirrored_count(true);
+    assert!((6..=26).contains(&m), "{m} of 32 mirrored");
+}
+
+#[test]
+fn interpolation_runs_between_two_grid_samples_and_resample_changes_one() {
+    let device = Device::flex();
+    let mut t = Trainer::new(config(ModelKind::Dcgan32, 4), &halves(16), &device);
+    for _ in 0..2 {
+        t.train_step();
+    }
+    let grid = values(t.samples());
+    let n = 3 * 32 * 32;
+    let tile = |v: &[f32], i: usize| v[i * n..(i + 1) * n].to_vec();
+    let dist = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f32>();
+    let path = values(t.interpolate(3, 40, 8));
+    assert_eq!(path.len(), 8 * n);
+    let (a, b) = (tile(&grid, 3), tile(&grid, 40));
+    let (first, last) = (tile(&path, 0), tile(&path, 7));
+    assert!(dist(&first, &a) < 0.1 * dist(&first, &b), "the path starts at sample 3");
+    assert!(dist(&last, &b) < 0.1 * dist(&last, &a), "the path ends at sample 40");
+    // Resampling sample 5 changes it far more than any other.
+    t.resample(5);
+    let after = values(t.samples());
+    let change: Vec<f32> = (0..64).map(|i| dist(&tile(&grid, i), &tile(&after, i))).collect();
+    let others = change.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, c)| *c).fold(0.0, f32::max);
+    assert!(change[5] > 10.0 * others, "resampled {} vs others {others}", change[5]);
+}
+
+#[test]
+fn checkpoint_round_trip_gives_identical_outputs() {
+    let device = Device::flex();
+    let data = halves(16);
+    let mut c = config(ModelKind::Dcgan32, 4);
+    c.real_label = 0.9;
+    c.loss = Loss::Lsgan;
+    let mut t = Trainer::new(c, &data, &device);
+    for _ in 0..3 {
+        t.train_step();
+    }
+    t.resample(2);
+    let (layout, vals) = t.checkpoint_values();
+    let bytes = t.checkpoint_bytes(&layout, &vals.into_data().try_to_vec::<f32>().unwrap(), "halves");
+    // It is a safetensors file with named weights and moments.
+    let names: Vec<&str> = layout.iter().map(|(n, _)| n.as_str()).collect();
+    for want in ["generator.first.weight", "generator.ups.0.weight", "generator.first_bn.running_mean", "discriminator.out.weight", "optimizer.generator.first.weight.exp_avg", "optimizer.discriminator.first.weight.exp_avg_sq"] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    let info = read_info(&bytes).unwrap();
+    assert_eq!((info.step, info.shape, info.data.as_str()), (3, [3, 32, 32], "halves"));
+    assert_eq!((info.input.loss.as_str(), info.input.real_label.as_str(), info.input.model.as_str()), ("lsgan", "0.9", "dcgan32"));
+
+    let (r, _) = resume(&bytes, data.to_device(&device), &device).unwrap();
+    assert_eq!(r.step, 3);
+    assert_eq!(r.config, t.config);
+    assert_eq!((r.opt_g.t, r.opt_d.t), (t.opt_g.t, t.opt_d.t));
+    assert_eq!(values(r.samples()), values(t.samples()), "samples differ after the round trip");
+    let probe = t.real_batch().inner();
+    let out = |d: &easel::model::Discriminator| d.forward(probe.clone().autodiff()).inner().into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(out(&r.d), out(&t.d));
+    for (path, (m, v)) in &t.opt_g.state {
+        let (rm, rv) = &r.opt_g.state[path];
+        assert_eq!(m.clone().into_data().try_to_vec::<f32>().unwrap(), rm.clone().into_data().try_to_vec::<f32>().unwrap());
+        assert_eq!(v.clone().into_data().try_to_vec::<f32>().unwrap(), rv.clone().into_data().try_to_vec::<f32>().unwrap());
+    }
+    // The same step from both gives the same G (same batch, same noise).
+    let (mut t2, mut r2) = (t, r);
+    let z = Tensor::<2>::random([4, 16], burn::tensor::Distribution::Normal(0.0, 1.0), t2.device());
+    let fake_t = t2.g.forward(z.clone());
+    let fake_r = r2.g.forward(z);
+    t2.g_step(fake_t);
+    r2.g_step(fake_r);
+    assert_eq!(params(&t2.g), params(&r2.g), "one more step diverged after resuming");
+}
+
+#[test]
+fn bad_and_mismatched_checkpoints_are_refused_with_a_reason() {
+    let device = Device::flex();
+    let data = halves(16);
+    let mut t = Trainer::new(config(ModelKind::Dcgan32, 4), &data, &device);
+    t.train_step();
+    let (layout, vals) = t.checkpoint_values();
+    let bytes = t.checkpoint_bytes(&layout, &vals.into_data().try_to_vec::<f32>().unwrap(), "halves");
+    let err = |b: &[u8], d: Dataset| resume(b, d.to_device(&device), &device).err().expect("accepted a bad checkpoint");
+    assert!(err(b"hello", data.clone()).contains("not an Easel GAN checkpoint"));
+    assert!(err(&std::fs::read("tests/data/own/sunset001.png").unwrap(), data.clone()).contains("not an Easel GAN checkpoint"));
+    // Weights of something else (the shipped VGG16 is safetensors too).
+    let vgg = std::fs::read("www/models/vgg16.safetensors").unwrap();
+    assert!(err(&vgg, data.clone()).contains("without Easel's metadata"));
+    // Trained on 3x32x32, offered MNIST-shaped data.
+    let grey = Dataset { count: 8, channels: 1, height: 28, width: 28, classes: 0, labels: vec![0; 8], pixels: vec![0; 8 * 784] };
+    let e = err(&bytes, grey);
+    assert!(e.contains("3x32x32") && e.contains("1x28x28"), "{e}");
+    // Truncated.
+    assert!(err(&bytes[..bytes.len() / 2], data.clone()).contains("damaged"));
+    // A model whose tensors do not fit (edited metadata: same shape, other model).
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    meta.insert("model".into(), "dense".into());
+    let edited = safetensors::serialize(st.tensors(), Some(meta)).unwrap();
+    assert!(err(&edited, data).contains("does not fit"));
+}
