@@ -1,17 +1,27 @@
 // Easel page: controls, charts and the sample grid. Training runs in www/worker.js.
 const $ = (id) => document.getElementById(id);
-const FIELDS = ['batch_size', 'latent', 'lr_g', 'lr_d', 'beta1'];
+const FIELDS = ['batch_size', 'latent', 'lr_g', 'lr_d', 'beta1', 'real_label', 'd_steps', 'skip_d_below'];
+const SELECTS = ['model', 'loss'];
+// What may change while a run trains (Rust checks the values: Session.setLive).
+const LIVE = ['lr_g', 'lr_d', 'real_label', 'd_steps', 'skip_d_below'];
 const params = new URLSearchParams(location.search);
 
 const ui = {
-  state: 'loading',      // loading | ready | configured | running | paused | error
-  dataset: null,
+  state: 'loading',      // loading | nodata | ready | configured | running | paused | error
+  dataset: null,         // name of the loaded data set ('mnist', 'fashion', 'own images (N)')
   step: 0,
-  points: [],            // [step, dLoss, gLoss, dX, dGZ]
+  points: [],            // [step, dLoss, gLoss, dX, dGZ, skipped]
+  diversity: [],         // [step, samples, real]
+  skipped: 0,
   ipsWindow: [],         // recent {images, ms}
   batch: 64,
   samplesStep: -1,
   samplesVersion: 0,
+  grid: null,            // {tile, gap} of the sample grid
+  selected: [],          // grid samples picked for the latent walk
+  interpVersion: 0,
+  own: { files: [], count: 0, skipped: [], size: 32, busy: false },
+  checkpointVersion: 0,
   style: {
     state: 'idle',       // idle | starting | running | stopped | done | error
     images: {},          // role -> {name, width, height}
@@ -28,8 +38,8 @@ const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module
 const send = (type, data = {}) => worker.postMessage({ type, ...data });
 
 function values() {
-  const v = { model: $('model').value };
-  for (const f of FIELDS) v[f] = $(f).value;
+  const v = { flip: $('flip').checked };
+  for (const f of [...FIELDS, ...SELECTS]) v[f] = $(f).value;
   return v;
 }
 
@@ -38,13 +48,17 @@ function message(text, isError = false) {
   $('message').classList.toggle('error', isError);
 }
 
-function showFieldErrors(errors, fields = FIELDS) {
+function note(id, text, isError = false) {
+  $(id).textContent = text;
+  $(id).classList.toggle('error', isError);
+}
+
+function showFieldErrors(errors, fields = [...FIELDS, ...SELECTS]) {
   for (const f of fields) {
     $(f).classList.remove('invalid');
     const span = document.querySelector(`.err[data-for="${f}"]`);
     if (span) span.textContent = '';
   }
-  if (fields === FIELDS) document.querySelector('.err[data-for="model"]').textContent = '';
   for (const e of errors) {
     const span = document.querySelector(`.err[data-for="${e.field}"]`);
     if (span) span.textContent = span.textContent ? `${span.textContent} ${e.message}` : e.message;
@@ -52,24 +66,46 @@ function showFieldErrors(errors, fields = FIELDS) {
   }
 }
 
+const hasRun = (s = ui.state) => ['configured', 'running', 'paused'].includes(s);
+
 function setState(s) {
   ui.state = s;
-  const has = ['configured', 'running', 'paused'].includes(s);
+  const has = hasRun(s);
   $('train').disabled = !['ready', 'configured', 'paused'].includes(s);
   $('train').textContent = s === 'paused' ? 'Resume' : 'Train';
   $('pause').disabled = s !== 'running';
   $('step').disabled = !['ready', 'configured', 'paused'].includes(s);
   $('reset').disabled = !has;
   $('save').disabled = ui.samplesStep < 0;
-  // The run's shape is fixed once it exists; learning rates stay adjustable.
+  $('ckpt-save').disabled = !has;
+  $('timelapse').disabled = !has || ui.samplesStep < 0;
+  $('resample').disabled = !has || !ui.selected.length;
+  const canResume = ['ready', 'configured', 'paused', 'nodata'].includes(s) && !ui.own.busy;
+  $('ckpt-file').disabled = !canResume;
+  $('ckpt-label').classList.toggle('disabled', !canResume);
+  // The run's shape is fixed once it exists; the balancing tricks stay adjustable.
   const locked = has || s === 'loading';
-  for (const id of ['dataset', 'model', 'batch_size', 'latent', 'beta1']) $(id).disabled = locked;
+  for (const id of ['dataset', 'model', 'batch_size', 'latent', 'beta1', 'loss', 'flip', 'own_size', 'own-clear']) $(id).disabled = locked || ui.own.busy;
+  for (const id of ['file-own', 'folder-own']) {
+    $(id).disabled = locked || ui.own.busy;
+    $(id).parentElement.classList.toggle('disabled', locked || ui.own.busy);
+  }
 }
 
 function progressBar(el, frac, label) {
   el.querySelector('.bar').style.width = `${Math.round(Math.min(1, Math.max(0, frac)) * 100)}%`;
   el.querySelector('span').textContent = label;
 }
+
+function download(bytes, name, type) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([bytes], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+}
+
+const safeName = (s) => String(s).replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 
 // ---------- charts ----------
 function smooth(series, alpha) {
@@ -79,7 +115,7 @@ function smooth(series, alpha) {
   return out;
 }
 
-// points: [[x, ...]]; lines: [{name, color, raw}]; opts: {yFixed: [lo, hi], log: bool, unit}.
+// points: [[x, ...]]; lines: [{name, color, raw, dash, noSmooth}]; opts: {yFixed: [lo, hi], yMin, log, unit}.
 function drawChart(canvas, points, lines, opts = {}) {
   const ctx = canvas.getContext('2d');
   const W = canvas.width, H = canvas.height, L = 40, R = 8, T = 8, B = 20;
@@ -90,6 +126,7 @@ function drawChart(canvas, points, lines, opts = {}) {
   if (opts.log) lines = lines.map((l) => ({ ...l, shown: l.raw, raw: l.raw.map((v) => Math.log10(Math.max(v, 1e-6))) }));
   let lo = yFixed ? yFixed[0] : Infinity, hi = yFixed ? yFixed[1] : -Infinity;
   if (!yFixed) for (const l of lines) for (const v of l.raw) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  if (opts.yMin !== undefined) lo = Math.min(lo, opts.yMin);
   if (!(hi > lo)) { hi = lo + 1; }
   const x0 = points[0][0], x1 = Math.max(points[n - 1][0], x0 + 1);
   const X = (s) => L + (W - L - R) * (s - x0) / (x1 - x0);
@@ -106,8 +143,10 @@ function drawChart(canvas, points, lines, opts = {}) {
   lines.forEach((l, k) => {
     // Long runs: draw at most ~2 points per pixel column (smoothing still sees every step).
     const every = Math.max(1, Math.floor(n / (2 * (W - L - R))));
-    for (const [series, width, a] of [[l.raw, 1, 0.25], [smooth(l.raw, alpha), 2, 1]]) {
+    const passes = l.noSmooth ? [[l.raw, 2, 1]] : [[l.raw, 1, 0.25], [smooth(l.raw, alpha), 2, 1]];
+    for (const [series, width, a] of passes) {
       ctx.strokeStyle = l.color; ctx.globalAlpha = a; ctx.lineWidth = width;
+      ctx.setLineDash(l.dash ? [6, 4] : []);
       ctx.beginPath();
       for (let i = 0; i < n; i += every) {
         const x = X(points[i][0]), y = Y(series[i]);
@@ -115,6 +154,7 @@ function drawChart(canvas, points, lines, opts = {}) {
       }
       ctx.stroke();
     }
+    ctx.setLineDash([]);
     ctx.globalAlpha = 1; ctx.fillStyle = l.color;
     const last = (l.shown || l.raw)[n - 1];
     ctx.fillText(`${l.name} ${Math.abs(last) < 0.01 && last !== 0 ? last.toExponential(1) : last.toFixed(3)}`, L + 8 + k * (opts.log ? 110 : 130), T + 12);
@@ -132,10 +172,15 @@ function redraw() {
       { name: 'D loss', color: '#ff8a65', raw: col(1) },
       { name: 'G loss', color: '#6cb6ff', raw: col(2) },
     ]);
+    const lsgan = $('loss').value === 'lsgan';
     drawChart($('chart-d'), ui.points, [
-      { name: 'D(x)', color: '#7bd88f', raw: col(3) },
-      { name: 'D(G(z))', color: '#c792ea', raw: col(4) },
-    ], { yFixed: [0, 1] });
+      { name: lsgan ? 'D(x) score' : 'D(x)', color: '#7bd88f', raw: col(3) },
+      { name: lsgan ? 'D(G(z)) score' : 'D(G(z))', color: '#c792ea', raw: col(4) },
+    ], lsgan ? {} : { yFixed: [0, 1] });
+    drawChart($('chart-div'), ui.diversity, [
+      { name: 'samples', color: '#ffc46b', raw: ui.diversity.map((p) => p[1]), noSmooth: true },
+      { name: 'real data', color: '#9aa0ad', raw: ui.diversity.map((p) => p[2]), dash: true, noSmooth: true },
+    ], { yMin: 0 });
     const sc = (k) => ui.style.points.map((p) => p[k]);
     drawChart($('chart-style'), ui.style.points, [
       { name: 'content', color: '#7bd88f', raw: sc(2) },
@@ -146,9 +191,11 @@ function redraw() {
 }
 
 // Counters, charts and throughput back to a run that has not stepped yet.
-function clearRun() {
-  ui.points = []; ui.ipsWindow = []; ui.step = 0;
-  $('step-count').textContent = '0'; $('epoch-count').textContent = '0'; $('ips').textContent = '–';
+function clearRun(step = 0) {
+  ui.points = []; ui.ipsWindow = []; ui.step = step; ui.diversity = []; ui.skipped = 0; ui.selected = [];
+  $('skipped-count').textContent = '0';
+  $('step-count').textContent = String(step); $('epoch-count').textContent = '0'; $('ips').textContent = '–';
+  $('interp').height = 0; $('interp-info').textContent = 'pick two samples';
   progressBar($('epoch-progress'), 0, 'epoch 0%');
   redraw();
 }
@@ -163,19 +210,62 @@ const on = {
     const mb = (b) => (b / 1048576).toFixed(1);
     progressBar(el, total ? got / total : 0, `loading ${what}: ${mb(got)}${total ? ' / ' + mb(total) : ''} MB`);
   },
-  ready({ backend, note }) {
+  ready({ backend, note: text }) {
     const b = $('backend');
     b.textContent = backend === 'WebGPU' ? 'Backend: WebGPU' : 'Backend: CPU (wasm)';
     b.dataset.state = backend === 'WebGPU' ? 'webgpu' : 'cpu';
     ui.backend = backend;
-    $('backend-note').hidden = !note;
-    $('backend-note').textContent = note;
+    $('backend-note').hidden = !text;
+    $('backend-note').textContent = text;
     setStyleState(ui.style.state);
     loadDataset();
   },
-  dataset({ name, info }) {
+  dataset({ name, info, quiet }) {
     ui.dataset = name;
-    message(`${info.count.toLocaleString()} images of ${info.width}×${info.height} loaded. Press Train.`);
+    $('dataset').value = name;
+    $('own-panel').hidden = true;
+    if ($('model').value !== 'dense') $('model').value = info.model;
+    if (!quiet) message(`${info.count.toLocaleString()} images of ${info.width}×${info.height} loaded. Press Train.`);
+    setState('ready');
+    validate();
+  },
+  ownProgress({ done, total, name }) {
+    $('own-progress').hidden = false;
+    progressBar($('own-progress'), done / total, `preparing ${done} / ${total}: ${name}`);
+  },
+  ownDataset(r) {
+    ui.own.busy = false;
+    $('own-progress').hidden = true;
+    ui.own.count = r.count;
+    ui.own.skipped = r.skipped;
+    const list = $('own-skipped');
+    list.textContent = '';
+    for (const s of r.skipped) {
+      const li = document.createElement('li');
+      const b = document.createElement('b');
+      b.textContent = s.name;
+      li.append(b, `: ${s.why}`);
+      list.append(li);
+    }
+    $('own-skipped-box').hidden = !r.skipped.length;
+    $('own-skipped-title').textContent = `${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'} skipped — why`;
+    if (!r.ok) {
+      note('own-summary', `${r.message}.`, true);
+      $('own-preview').height = 0;
+      ui.dataset = null;
+      setState('nodata');
+      message('Add your images to train on them.');
+      return;
+    }
+    const c = $('own-preview');
+    c.width = r.preview.width; c.height = r.preview.height;
+    c.getContext('2d').putImageData(new ImageData(r.preview.rgba, r.preview.width, r.preview.height), 0, 0);
+    note('own-summary', `${r.count} image${r.count === 1 ? '' : 's'} ready at ${r.width}×${r.height}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}. The grid shows ${Math.min(64, r.count)} of them as the GAN sees them.`);
+    ui.dataset = r.name;
+    if ($('model').value !== 'dense') $('model').value = r.model;
+    // A small set: a batch no larger than the set (the user can still change it).
+    if (Number($('batch_size').value) > r.count) $('batch_size').value = String(Math.max(2, Math.min(64, r.count)));
+    message(`${r.count} of your images loaded. Press Train.`);
     setState('ready');
     validate();
   },
@@ -193,10 +283,11 @@ const on = {
     else if (['running', 'configured'].includes(ui.state)) { setState('paused'); message(`Paused at step ${ui.step}.`); }
   },
   stats({ stats, step, epoch, epochProgress, steps, ms }) {
-    const first = step - steps + 1;
-    for (let i = 0; i < steps; i++) {
-      const s = stats.subarray(i * 4, i * 4 + 4);
-      ui.points.push([first + i, s[0], s[1], s[2], s[3]]);
+    const n = stats.length / 5, first = step - n + 1;
+    for (let i = 0; i < n; i++) {
+      const s = stats.subarray(i * 5, i * 5 + 5);
+      ui.points.push([first + i, s[0], s[1], s[2], s[3], s[4]]);
+      ui.skipped += s[4];
     }
     ui.step = step;
     ui.ipsWindow.push({ images: steps * ui.batch, ms });
@@ -205,25 +296,68 @@ const on = {
     ui.ips = img / (t / 1000);
     $('step-count').textContent = String(step);
     $('epoch-count').textContent = String(epoch);
+    $('skipped-count').textContent = String(ui.skipped);
     $('ips').textContent = ui.ips >= 100 ? ui.ips.toFixed(0) : ui.ips.toFixed(1);
     progressBar($('epoch-progress'), epochProgress, `epoch ${epoch}: ${Math.floor(epochProgress * 100)}%`);
     if (ui.state === 'configured') setState('paused');
     redraw();
   },
-  samples({ width, height, rgba }) {
+  samples({ width, height, rgba, tile, gap, step, diversity, realDiversity }) {
     const c = $('samples');
     c.width = width; c.height = height;
-    c.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
-    ui.samplesStep = ui.step;
+    ui.grid = { tile, gap, rgba: new ImageData(rgba, width, height) };
+    drawGrid();
+    ui.samplesStep = step;
     ui.samplesVersion++;
-    $('samples-step').textContent = `samples at step ${ui.step}`;
-    $('save').disabled = false;
+    const last = ui.diversity[ui.diversity.length - 1];
+    if (last && last[0] === step) ui.diversity[ui.diversity.length - 1] = [step, diversity, realDiversity];
+    else ui.diversity.push([step, diversity, realDiversity]);
+    $('samples-step').textContent = `samples at step ${step} · diversity ${diversity.toFixed(3)} (real data ${realDiversity.toFixed(3)})`;
+    setState(ui.state);
+    redraw();
   },
-  lr() { message('Learning rates updated for the running training.'); },
+  interpolated({ a, b, width, height, rgba }) {
+    const c = $('interp');
+    c.width = width; c.height = height;
+    c.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+    ui.interpVersion++;
+    $('interp-info').textContent = `from sample ${a + 1} to sample ${b + 1}, along the great circle between their noise vectors`;
+  },
+  live({ errors }) {
+    showFieldErrors(errors, LIVE);
+    if (!errors.length) message('Changed for the running training.');
+  },
+  checkpoint({ bytes }) {
+    ui.checkpointVersion++;
+    download(bytes, `easel-${safeName(ui.dataset)}-step${ui.step}.safetensors`, 'application/octet-stream');
+    note('ckpt-message', `Checkpoint of step ${ui.step} downloaded (${(bytes.length / 1048576).toFixed(1)} MB).`);
+  },
+  resumed({ info, name }) {
+    for (const [k, v] of Object.entries(info.settings)) {
+      if (k === 'flip') $('flip').checked = v;
+      else if ($(k)) $(k).value = v;
+    }
+    ui.batch = Number(info.settings.batch_size);
+    clearRun(info.step);
+    $('epoch-count').textContent = String(info.epoch);
+    showFieldErrors([]);
+    setState('paused');
+    message(`Resumed at step ${info.step}. Press Resume to go on training.`);
+    note('ckpt-message', `Resumed ${name}: step ${info.step}, trained on ${info.data}.`);
+  },
+  ckptError({ message: text, name }) {
+    note('ckpt-message', `${name ? name + ': ' : ''}${text}`, true);
+    setState(ui.state === 'running' ? 'paused' : ui.state);
+  },
+  timelapse({ bytes }) {
+    download(bytes, `easel-${safeName(ui.dataset)}-timelapse.gif`, 'image/gif');
+    note('ckpt-message', `Timelapse GIF downloaded (${(bytes.length / 1024).toFixed(0)} KB).`);
+  },
   error({ message: text }) {
+    ui.own.busy = false;
     message(`Error: ${text}`, true);
-    if (ui.state === 'loading') { $('backend').textContent = 'Backend: failed'; $('backend').dataset.state = 'error'; }
-    else setState(ui.state === 'running' ? 'paused' : ui.state);
+    if (ui.state === 'loading' && !ui.backend) { $('backend').textContent = 'Backend: failed'; $('backend').dataset.state = 'error'; }
+    else setState(ui.state === 'running' ? 'paused' : ui.state === 'loading' ? (ui.dataset ? 'ready' : 'nodata') : ui.state);
   },
   // ----- style transfer -----
   styleImage({ role, name, width, height, preview }) {
@@ -282,6 +416,13 @@ worker.onmessage = (e) => { const h = on[e.data.type]; if (h) h(e.data); };
 worker.onerror = (e) => { message(`The worker failed: ${e.message || 'see the console'}`, true); $('backend').dataset.state = 'error'; };
 
 function loadDataset() {
+  if ($('dataset').value === 'own') {
+    $('own-panel').hidden = false;
+    if (ui.own.count >= 2) { setState('loading'); send('ownUse'); }
+    else { ui.dataset = null; setState('nodata'); message('Add your images: pick files or a folder, or drop them on the box.'); }
+    return;
+  }
+  $('own-panel').hidden = true;
   setState('loading');
   message(`Loading ${$('dataset').selectedOptions[0].textContent}…`);
   send('dataset', { name: $('dataset').value });
@@ -289,16 +430,58 @@ function loadDataset() {
 
 function validate() { if (ui.dataset) send('validate', { values: values() }); }
 
+// The sample grid and the samples picked for the latent walk.
+function drawGrid() {
+  if (!ui.grid) return;
+  const ctx = $('samples').getContext('2d');
+  ctx.putImageData(ui.grid.rgba, 0, 0);
+  const { tile, gap } = ui.grid;
+  ui.selected.forEach((i, k) => {
+    const x = gap + (i % 8) * (tile + gap), y = gap + Math.floor(i / 8) * (tile + gap);
+    ctx.strokeStyle = k ? '#c792ea' : '#ffc46b'; ctx.lineWidth = Math.max(1, tile / 16);
+    ctx.strokeRect(x - 0.5, y - 0.5, tile + 1, tile + 1);
+  });
+}
+
+function addOwnFiles(files, reset = false) {
+  if (!files.length) return;
+  if (!ui.backend) return;
+  if (reset) ui.own.files = [];
+  ui.own.files.push(...files);
+  ui.own.busy = true;
+  setState('loading');
+  note('own-summary', `Preparing ${files.length} file${files.length === 1 ? '' : 's'}…`);
+  send('ownImages', { files, size: Number($('own_size').value), reset: reset || ui.own.count === 0 && ui.own.skipped.length === 0 });
+}
+
+// A dropped folder arrives as directory entries: walk them for files.
+async function droppedFiles(items) {
+  const out = [];
+  const walk = async (entry, prefix) => {
+    if (entry.isFile) {
+      const f = await new Promise((res, rej) => entry.file(res, rej));
+      out.push(new File([f], prefix + f.name, { type: f.type, lastModified: f.lastModified }));
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((res, rej) => reader.readEntries(res, rej));
+        if (!batch.length) break;
+        for (const e of batch) await walk(e, `${prefix}${entry.name}/`);
+      }
+    }
+  };
+  for (const entry of items.map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean)) await walk(entry, '');
+  return out;
+}
+
 // ---------- controls ----------
 $('dataset').addEventListener('change', loadDataset);
 for (const f of FIELDS) $(f).addEventListener('input', () => {
-  validate();
-  if (['lr_g', 'lr_d'].includes(f) && ['running', 'paused'].includes(ui.state)) {
-    const g = Number($('lr_g').value), d = Number($('lr_d').value);
-    if (g > 0 && g <= 1 && d > 0 && d <= 1) send('lr', { lr_g: g, lr_d: d });
-  }
+  if (LIVE.includes(f) && hasRun()) send('live', { values: values() });
+  else validate();
 });
-$('model').addEventListener('change', validate);
+for (const f of SELECTS) $(f).addEventListener('change', () => { validate(); redraw(); });
+$('flip').addEventListener('change', validate);
 $('train').addEventListener('click', () => {
   if (ui.state === 'ready') { setState('loading'); send('configure', { values: values(), start: true }); }
   else send('train');
@@ -316,28 +499,88 @@ $('step').addEventListener('click', () => {
 $('reset').addEventListener('click', () => {
   send('pause');
   clearRun();
-  ui.samplesStep = -1;
+  ui.samplesStep = -1; ui.grid = null;
   $('samples').getContext('2d').clearRect(0, 0, $('samples').width, $('samples').height);
   $('samples-step').textContent = 'no samples yet';
-  setState('ready');
+  setState(ui.dataset ? 'ready' : 'nodata');
   message('Reset. Change the settings if you like, then press Train.');
 });
 $('smoothing').addEventListener('input', () => { $('smoothing-value').textContent = Number($('smoothing').value).toFixed(2); redraw(); });
 $('save').addEventListener('click', () => {
-  const src = $('samples'), scale = 4;
+  // The grid without the selection marks, 4x with hard pixel edges.
+  const small = document.createElement('canvas'), scale = 4;
+  small.width = ui.grid.rgba.width; small.height = ui.grid.rgba.height;
+  small.getContext('2d').putImageData(ui.grid.rgba, 0, 0);
   const big = document.createElement('canvas');
-  big.width = src.width * scale; big.height = src.height * scale;
+  big.width = small.width * scale; big.height = small.height * scale;
   const ctx = big.getContext('2d');
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(src, 0, 0, big.width, big.height);
-  big.toBlob((blob) => {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = `easel-${ui.dataset}-step${ui.samplesStep}.png`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  }, 'image/png');
+  ctx.drawImage(small, 0, 0, big.width, big.height);
+  big.toBlob((blob) => blob.arrayBuffer().then((b) => download(b, `easel-${safeName(ui.dataset)}-step${ui.samplesStep}.png`, 'image/png')), 'image/png');
 });
+$('samples').addEventListener('click', (e) => {
+  if (!ui.grid || !hasRun()) return;
+  const c = $('samples'), r = c.getBoundingClientRect();
+  const x = (e.clientX - r.left) * c.width / r.width, y = (e.clientY - r.top) * c.height / r.height;
+  const { tile, gap } = ui.grid;
+  const col = Math.floor((x - gap / 2) / (tile + gap)), row = Math.floor((y - gap / 2) / (tile + gap));
+  if (col < 0 || col > 7 || row < 0 || row > 7) return;
+  const i = row * 8 + col;
+  ui.selected = ui.selected.length === 1 && ui.selected[0] !== i ? [ui.selected[0], i] : [i];
+  drawGrid();
+  setState(ui.state);
+  if (ui.selected.length === 2) {
+    $('interp-info').textContent = 'walking…';
+    send('interpolate', { a: ui.selected[0], b: ui.selected[1] });
+  } else $('interp-info').textContent = `sample ${i + 1} picked: now pick a second one`;
+});
+$('resample').addEventListener('click', () => {
+  const i = ui.selected[ui.selected.length - 1];
+  if (i === undefined) return;
+  send('resample', { i });
+  if (ui.selected.length === 2) send('interpolate', { a: ui.selected[0], b: ui.selected[1] });
+});
+$('ckpt-save').addEventListener('click', () => { note('ckpt-message', 'Saving…'); send('checkpoint'); });
+$('ckpt-file').addEventListener('change', (e) => {
+  const f = e.target.files[0];
+  e.target.value = '';
+  if (!f) return;
+  if (ui.state === 'running') send('pause');
+  note('ckpt-message', `Reading ${f.name}…`);
+  send('resumeFile', { file: f });
+});
+$('timelapse').addEventListener('click', () => { note('ckpt-message', 'Encoding the GIF…'); send('timelapse'); });
+
+// Own images: files, a folder, or a drop of either.
+$('file-own').addEventListener('change', (e) => { addOwnFiles(Array.from(e.target.files)); e.target.value = ''; });
+$('folder-own').addEventListener('change', (e) => { addOwnFiles(Array.from(e.target.files)); e.target.value = ''; });
+$('own_size').addEventListener('change', () => {
+  // Prepare the same files again at the new size.
+  if (ui.own.files.length) addOwnFiles(ui.own.files.splice(0), true);
+  else send('ownClear', { size: Number($('own_size').value) });
+});
+$('own-clear').addEventListener('click', () => {
+  ui.own = { files: [], count: 0, skipped: [], size: Number($('own_size').value), busy: false };
+  send('ownClear', { size: ui.own.size });
+  $('own-preview').height = 0;
+  $('own-skipped-box').hidden = true;
+  note('own-summary', 'No images yet.');
+  ui.dataset = null;
+  setState('nodata');
+});
+{
+  const zone = $('drop-own');
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', async (e) => {
+    e.preventDefault(); zone.classList.remove('over');
+    if (hasRun() || ui.own.busy) { note('own-summary', 'Reset the training run before changing the images.', true); return; }
+    const items = Array.from(e.dataTransfer.items || []);
+    const files = items.some((i) => i.webkitGetAsEntry) ? await droppedFiles(items) : Array.from(e.dataTransfer.files);
+    if (!files.length) { note('own-summary', 'Drop image files or a folder (not a link or text).', true); return; }
+    addOwnFiles(files);
+  });
+}
 
 // ---------- style transfer ----------
 const STYLE_FIELDS = ['style_size', 'content_weight', 'style_weight', 'tv_weight', 'iterations', 'style_init'];

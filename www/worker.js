@@ -8,6 +8,7 @@ let styleRunning = false;      // style-transfer loop (one job at a time on the 
 let queue = Promise.resolve();
 let chunk = 1;                 // steps per call; adapted so a call takes ~TARGET_MS
 let lastSample = { step: -1, time: 0 };
+let dataName = null;           // what the loaded data set is ('mnist', 'fashion', 'own images (N)')
 const TARGET_MS = 150;
 const SAMPLE_EVERY_STEPS = 10;
 const SAMPLE_EVERY_MS = 3000;
@@ -48,7 +49,40 @@ async function fetchWithProgress(url, what, bar = 'data') {
 
 async function sendSamples() {
   const s = await session.samples();
-  post('samples', { width: s.width, height: s.height, rgba: s.rgba }, [s.rgba.buffer]);
+  post('samples', {
+    width: s.width, height: s.height, rgba: s.rgba, tile: s.tile, gap: s.gap, step: s.step,
+    diversity: s.diversity, realDiversity: s.realDiversity,
+  }, [s.rgba.buffer]);
+}
+
+async function loadBuiltIn(name) {
+  const bytes = await fetchWithProgress(new URL(`data/${name}.easelds.gz`, import.meta.url), name);
+  const info = session.loadDataset(bytes, name);
+  dataName = name;
+  return info;
+}
+
+// The user's files, one at a time: sizes checked before reading, each decoded and prepared in
+// Rust; progress every file.
+async function addOwnImages(files, size, reset) {
+  if (reset) session.imagesClear(size);
+  let done = 0;
+  for (const f of files) {
+    const name = f.webkitRelativePath || f.name;
+    const refused = session.imagesRefuseSize(f.size);
+    if (refused) session.imagesSkip(name, refused);
+    else {
+      let bytes = null;
+      try { bytes = new Uint8Array(await f.arrayBuffer()); }
+      catch (e) { session.imagesSkip(name, `the browser could not read the file (${errorText(e)})`); }
+      if (bytes) session.imagesAdd(name, bytes);
+    }
+    done++;
+    post('ownProgress', { done, total: files.length, name });
+  }
+  const r = session.imagesFinish();
+  if (r.ok) { dataName = r.name; running = false; }
+  post('ownDataset', r, r.preview ? [r.preview.rgba.buffer] : []);
 }
 
 async function runChunk(steps, forceSamples = false) {
@@ -124,16 +158,30 @@ const handlers = {
   },
   async dataset({ name }) {
     running = false;
-    const bytes = await fetchWithProgress(new URL(`data/${name}.easelds.gz`, import.meta.url), name);
-    const info = session.loadDataset(bytes);
+    const info = await loadBuiltIn(name);
     post('dataset', { name, info });
   },
+  async ownImages({ files, size, reset }) {
+    running = false;
+    if (styleRunning) { post('ownDataset', { ok: false, message: BUSY_STYLE, count: 0, skipped: [] }); return; }
+    await addOwnImages(files, size, reset);
+  },
+  async ownUse() {
+    // Back to the images collected earlier in this tab.
+    running = false;
+    const r = session.imagesFinish();
+    if (r.ok) dataName = r.name;
+    post('ownDataset', r, r.preview ? [r.preview.rgba.buffer] : []);
+  },
+  async ownClear({ size }) {
+    session.imagesClear(size);
+  },
   async validate({ values }) {
-    post('validated', { errors: session.validate(...fields(values)) });
+    post('validated', { errors: session.validate(values) });
   },
   async configure({ values, start }) {
     running = false;
-    const r = session.configure(...fields(values));
+    const r = session.configure(values);
     post('configured', { ok: r.ok, errors: r.errors || [], batchesPerEpoch: r.batchesPerEpoch || 0 });
     if (r.ok) {
       chunk = 1;
@@ -189,18 +237,48 @@ const handlers = {
     post('styleRunning', { running: true });
     setTimeout(styleTick, 0);
   },
-  async lr({ lr_g, lr_d }) {
-    session.setLearningRates(lr_g, lr_d);
-    post('lr', { lr_g, lr_d });
+  async live({ values }) {
+    post('live', { errors: session.setLive(values) });
+  },
+  async interpolate({ a, b }) {
+    const s = await session.interpolate(a, b, 10);
+    post('interpolated', { a, b, width: s.width, height: s.height, rgba: s.rgba }, [s.rgba.buffer]);
+  },
+  async resample({ i }) {
+    session.resample(i);
+    await sendSamples();
+  },
+  async checkpoint() {
+    const bytes = await session.checkpoint();
+    post('checkpoint', { bytes }, [bytes.buffer]);
+  },
+  async resumeFile({ file }) {
+    running = false;
+    if (styleRunning) { post('ckptError', { message: BUSY_STYLE }); return; }
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const info = session.checkpointInfo(bytes);
+      // A built-in set is loaded for it; the user's own images must be added by the user.
+      if (['mnist', 'fashion'].includes(info.data) && dataName !== info.data) {
+        const d = await loadBuiltIn(info.data);
+        post('dataset', { name: info.data, info: d, quiet: true });
+      }
+      const r = session.resume(bytes);
+      post('resumed', { info: r, name: file.name });
+      await sendSamples();
+      lastSample = { step: r.step, time: performance.now() };
+    } catch (e) {
+      post('ckptError', { message: errorText(e), name: file.name });
+    }
+  },
+  async timelapse() {
+    const bytes = session.timelapse();
+    post('timelapse', { bytes }, [bytes.buffer]);
   },
 };
 
 function styleFields(v) {
   return [v.size, v.content_weight, v.style_weight, v.tv_weight, v.iterations, v.init, !!v.keep_colors];
-}
-
-function fields(v) {
-  return [v.model, v.batch_size, v.latent, v.lr_g, v.lr_d, v.beta1];
 }
 
 onmessage = (e) => {
