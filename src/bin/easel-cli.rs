@@ -133,7 +133,9 @@ mod cli {
                     Err(e) => set.skip(&name, format!("could not read the file: {e}")),
                 }
             }
-            eprint!("\rpreparing images {}/{}", i + 1, files.len());
+            if i % 20 == 19 || i + 1 == files.len() {
+                eprint!("\rpreparing images {} {}/{}", bar(i + 1, files.len()), i + 1, files.len());
+            }
         }
         eprintln!();
         for (name, why) in &set.skipped {
@@ -226,6 +228,8 @@ mod cli {
         let mut skipped = 0.0f32;
         for i in 1..=steps {
             trainer.train_step();
+            let secs = start.elapsed().as_secs_f64();
+            eprint!("\r{} {i}/{steps}  {:.1} img/s  ETA {:.0} s ", bar(i, steps), (i * b) as f64 / secs, secs / i as f64 * (steps - i) as f64);
             let feedback = trainer.needs_feedback();
             if feedback || i % report == 0 || i == steps {
                 let values = trainer.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap();
@@ -234,11 +238,10 @@ mod cli {
                 skipped += stats.iter().map(|s| s[4]).sum::<f32>();
                 if i % report == 0 || i == steps {
                     let s = stats.last().unwrap();
-                    let secs = start.elapsed().as_secs_f64();
-                    let eta = secs / i as f64 * (steps - i) as f64;
-                    eprint!("\r{} ", bar(i, steps));
+                    // Clear the progress bar's line, print the report, the bar comes back next step.
+                    eprint!("\r{:78}\r", "");
                     println!(
-                        "step {:>6}  D loss {:.3}  G loss {:.3}  D(x) {:.3}  D(G(z)) {:.3}  D steps skipped {skipped}  {:.1} img/s  ETA {eta:.0} s",
+                        "step {:>6}  D loss {:.3}  G loss {:.3}  D(x) {:.3}  D(G(z)) {:.3}  D steps skipped {skipped}  {:.1} img/s",
                         trainer.step, s[0], s[1], s[2], s[3], (i * b) as f64 / secs
                     );
                 }
