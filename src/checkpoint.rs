@@ -116,16 +116,15 @@ fn not_ours(why: impl std::fmt::Display) -> String {
     format!("this is not an Easel GAN checkpoint ({why})")
 }
 
-/// Reads a checkpoint's settings and what it trained on, without loading weights.
-pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, String> {
+/// The checkpoint's metadata, once it is known to be an Easel checkpoint of this version.
+fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>, String> {
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| match e {
         safetensors::SafeTensorError::MetadataIncompleteBuffer => {
             format!("the checkpoint file is damaged: it is cut off ({} bytes; was the download complete?)", bytes.len())
         }
         e => not_ours(format!("not a safetensors file: {e:?}")),
     })?;
-    let empty = HashMap::new();
-    let meta = header.metadata().as_ref().unwrap_or(&empty);
+    let meta = header.metadata().clone().unwrap_or_default();
     if meta.get("format").map(String::as_str) != Some(FORMAT) {
         return Err(not_ours("a safetensors file without Easel's metadata, e.g. other weights"));
     }
@@ -135,6 +134,10 @@ pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, String> {
             meta.get("version").map_or("?", String::as_str)
         ));
     }
+    Ok(meta)
+}
+
+fn info_from(meta: &HashMap<String, String>) -> Result<CheckpointInfo, String> {
     let get = |k: &str| meta.get(k).cloned().ok_or_else(|| format!("the checkpoint has no '{k}' entry"));
     let num = |k: &str| get(k)?.parse::<usize>().map_err(|_| format!("the checkpoint's '{k}' is not a number"));
     let shape: Vec<usize> = get("image_shape")?.split('x').filter_map(|v| v.parse().ok()).collect();
@@ -160,10 +163,16 @@ pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, String> {
     })
 }
 
+/// Reads a checkpoint's settings and what it trained on, without loading weights.
+pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, String> {
+    info_from(&metadata(bytes)?)
+}
+
 /// Resumes a run from a checkpoint on the data set `data` (which must have the checkpoint's
 /// image shape). Every problem is a sentence for the page.
 pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Trainer, CheckpointInfo), String> {
-    let info = read_info(bytes)?;
+    let meta = metadata(bytes)?;
+    let info = info_from(&meta)?;
     let [c, h, w] = info.shape;
     if info.shape != data.shape {
         let [dc, dh, dw] = data.shape;
@@ -176,12 +185,7 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
         let list: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
         format!("the checkpoint's settings do not fit the loaded data ({})", list.join("; "))
     })?;
-    let meta_num = |k: &str| -> u64 {
-        SafeTensors::read_metadata(bytes)
-            .ok()
-            .and_then(|(_, m)| m.metadata().as_ref().and_then(|m| m.get(k).and_then(|v| v.parse().ok())))
-            .unwrap_or(0)
-    };
+    let meta_num = |k: &str| -> u64 { meta.get(k).and_then(|v| v.parse().ok()).unwrap_or(0) };
     let st = SafeTensors::deserialize(bytes).map_err(|e| format!("the checkpoint file is damaged ({e:?})"))?;
     let mut tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)> = BTreeMap::new();
     for (name, view) in st.tensors() {
@@ -234,8 +238,6 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
     t.step = info.step;
     t.sampler = Sampler::new(t.sampler.order_len(), t.config.batch_size, seed ^ info.step as u64);
     t.sampler.epoch = info.epoch;
-    t.last_d_loss = SafeTensors::read_metadata(bytes)
-        .ok()
-        .and_then(|(_, m)| m.metadata().as_ref().and_then(|m| m.get("last_d_loss").and_then(|v| v.parse().ok())));
+    t.last_d_loss = meta.get("last_d_loss").and_then(|v| v.parse().ok());
     Ok((t, info))
 }

@@ -345,9 +345,11 @@ impl Trainer {
         // G's batch, made once: detached for D's (last) step, with its graph for G's step.
         let fake = self.generate(b);
         let mut d_stats = None;
-        for k in 0..self.config.d_steps {
+        // A skipped step only measures D once (for the charts and the next decision).
+        let d_steps = if skip { 1 } else { self.config.d_steps };
+        for k in 0..d_steps {
             let real = self.real_batch();
-            let fake_d = if k + 1 == self.config.d_steps { fake.clone().detach() } else { self.generate(b).detach() };
+            let fake_d = if k + 1 == d_steps { fake.clone().detach() } else { self.generate(b).detach() };
             d_stats = Some(self.d_step_with(real, fake_d, !skip));
         }
         let (d_loss, d_real, d_fake) = d_stats.expect("at least one D step");
