@@ -145,7 +145,7 @@ function drawChart(canvas, points, lines, opts = {}) {
     const every = Math.max(1, Math.floor(n / (2 * (W - L - R))));
     const passes = l.noSmooth ? [[l.raw, 2, 1]] : [[l.raw, 1, 0.25], [smooth(l.raw, alpha), 2, 1]];
     for (const [series, width, a] of passes) {
-      ctx.strokeStyle = l.color; ctx.globalAlpha = a; ctx.lineWidth = width;
+      ctx.strokeStyle = l.color; ctx.fillStyle = l.color; ctx.globalAlpha = a; ctx.lineWidth = width;
       ctx.setLineDash(l.dash ? [6, 4] : []);
       ctx.beginPath();
       for (let i = 0; i < n; i += every) {
@@ -153,6 +153,7 @@ function drawChart(canvas, points, lines, opts = {}) {
         i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
       }
       ctx.stroke();
+      if (n === 1) { ctx.beginPath(); ctx.arc(X(points[0][0]), Y(series[0]), 3, 0, 2 * Math.PI); ctx.fill(); }
     }
     ctx.setLineDash([]);
     ctx.globalAlpha = 1; ctx.fillStyle = l.color;
@@ -340,6 +341,7 @@ const on = {
     ui.batch = Number(info.settings.batch_size);
     clearRun(info.step);
     $('epoch-count').textContent = String(info.epoch);
+    progressBar($('epoch-progress'), 0, `epoch ${info.epoch}`);
     showFieldErrors([]);
     setState('paused');
     message(`Resumed at step ${info.step}. Press Resume to go on training.`);
