@@ -1,0 +1,168 @@
+// Easel against its peers in one headless Chromium session, on the same data, alternating:
+//   - the lesson DCGAN (batch 64, 28x28 MNIST): Easel's page vs the same DCGAN in TF.js on its
+//     WebGPU backend and on its wasm backend (the no-WebGPU peer); images/s, median of rounds;
+//   - a Gatys iteration at 256 px (same VGG16 weights, layers and losses): Easel vs TF.js WebGPU;
+//   - Easel's page: time from a cached load to the first trained step, the longest main-thread
+//     stall while training, the release wasm's size raw and gzipped.
+// Needs a built dist/ (trunk build --release) and the peers: npm ci --prefix bench.
+//   node bench/compare.mjs [--rounds 3] [--steps 2] [--batch 64] [--gatys-rounds 2] [--skip gatys]
+// Prints a JSON summary (bench/out/compare-DATE.json) and the rows for bench/README.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import crypto from 'node:crypto';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
+
+const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
+const ROUNDS = Number(arg('rounds', 3)), STEPS = Number(arg('steps', 2)), BATCH = Number(arg('batch', 64));
+const GATYS_ROUNDS = Number(arg('gatys-rounds', 2)), SKIP = (arg('skip', '') || '').split(',');
+const root = path.resolve(import.meta.dirname, '..');
+const outDir = path.join(root, 'bench/out');
+fs.mkdirSync(outDir, { recursive: true });
+if (!fs.existsSync(path.join(root, 'dist/easel_bg.wasm'))) throw new Error('dist/ is missing: trunk build --release');
+if (!fs.existsSync(path.join(root, 'bench/node_modules/@tensorflow/tfjs'))) throw new Error('TF.js is missing: npm ci --prefix bench');
+
+// The repository root over HTTP with ETags, so a reload is a cached load (304s), as in a browser
+// revisiting the page.
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.jpg': 'image/jpeg', '.png': 'image/png' };
+const server = http.createServer((req, res) => {
+  const file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); res.end(); return; }
+  const st = fs.statSync(file);
+  const etag = `"${crypto.createHash('sha1').update(`${file}:${st.size}:${st.mtimeMs}`).digest('hex')}"`;
+  if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ETag: etag }); res.end(); return; }
+  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': st.size, ETag: etag, 'Cache-Control': 'no-cache' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a);
+
+// Long main-thread tasks (> 50 ms) of the Easel page, recorded from the first paint on.
+const LONGTASKS = `window.__longtasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });`;
+
+// ---------------- Easel's page ----------------
+const easel = await browser.newContext();
+await easel.addInitScript(LONGTASKS);
+const ep = await easel.newPage();
+await ep.goto(`${base}/dist/index.html`);
+await ep.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
+await ep.fill('#batch_size', String(BATCH));
+await ep.waitForFunction(() => document.querySelectorAll('.err:not(:empty)').length === 0);
+
+async function easelSteps(n) {
+  // Resume, time n steps between two statistics messages, pause.
+  const start = await ep.evaluate(() => window.easel.step);
+  await ep.click('#train');
+  await ep.waitForFunction((s) => window.easel.step > s, start, { timeout: 3_600_000 });
+  const a = await ep.evaluate(() => ({ step: window.easel.step, t: window.easel.lastStatsAt }));
+  await ep.waitForFunction((s) => window.easel.step >= s, a.step + n, { timeout: 3_600_000 });
+  const b = await ep.evaluate(() => ({ step: window.easel.step, t: window.easel.lastStatsAt }));
+  await ep.click('#pause');
+  await ep.waitForFunction(() => window.easel.state === 'paused', null, { timeout: 3_600_000 });
+  return { steps: b.step - a.step, ms: b.t - a.t };
+}
+
+// ---------------- TF.js peers ----------------
+async function peerPage(backend) {
+  const p = await browser.newPage();
+  p.on('pageerror', (e) => log(`peer ${backend} error: ${e.message}`));
+  await p.goto(`${base}/bench/peer/index.html`);
+  const got = await p.evaluate((b) => window.peer.init(b), backend);
+  if (got !== backend) throw new Error(`TF.js gave backend ${got}, not ${backend}`);
+  return p;
+}
+
+const results = { dcgan: {}, gatys: {} };
+const rows = [];
+const peers = {};
+for (const b of ['webgpu', 'wasm']) {
+  peers[b] = await peerPage(b);
+  await peers[b].evaluate((batch) => window.peer.dcganSetup(batch), BATCH);
+}
+
+// Warm-up (kernel compilation, autotune) for everyone, not timed.
+log('warm-up');
+await easelSteps(1);
+for (const b of Object.keys(peers)) await peers[b].evaluate(() => window.peer.dcganSteps(1));
+
+const ips = { easel: [], webgpu: [], wasm: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  const e = await easelSteps(STEPS);
+  ips.easel.push(e.steps * BATCH / (e.ms / 1000));
+  log(`round ${r + 1}: Easel ${ips.easel.at(-1).toFixed(2)} img/s`);
+  for (const b of Object.keys(peers)) {
+    const p = await peers[b].evaluate((n) => window.peer.dcganSteps(n), STEPS);
+    ips[b].push(STEPS * BATCH / (p.ms / 1000));
+    log(`round ${r + 1}: TF.js ${b} ${ips[b].at(-1).toFixed(2)} img/s (losses ${p.losses.map((v) => v.toFixed(3))})`);
+  }
+}
+for (const k of Object.keys(ips)) results.dcgan[k] = { runs: ips[k].map((v) => +v.toFixed(3)), median: +median(ips[k]).toFixed(3) };
+const stalls = await ep.evaluate(() => window.__longtasks.filter(([t]) => t > window.easel.trainStartedAt));
+results.easel_longest_stall_ms = stalls.length ? Math.max(...stalls.map(([, d]) => d)) : 0;
+results.easel_long_tasks_while_training = stalls.length;
+
+// ---------------- Gatys at 256 px ----------------
+if (!SKIP.includes('gatys')) {
+  for (const p of Object.values(peers)) await p.close();
+  const gp = await peerPage('webgpu');
+  const size = await gp.evaluate(() => window.peer.gatysSetup(256));
+  await ep.click('#tab-style-btn');
+  await ep.click('#style-example');
+  await ep.waitForFunction(() => window.easel.style.images.content && window.easel.style.images.style, null, { timeout: 120_000 });
+  await ep.fill('#iterations', '1000');
+  async function easelGatys(n) {
+    const it0 = await ep.evaluate(() => window.easel.style.iteration);
+    if (await ep.evaluate(() => window.easel.style.state) !== 'running') {
+      await ep.click('#style-run');
+    }
+    await ep.waitForFunction((s) => window.easel.style.iteration > s, it0, { timeout: 3_600_000 });
+    const a = await ep.evaluate(() => ({ it: window.easel.style.iteration, t: window.easel.style.lastStatsAt }));
+    await ep.waitForFunction((s) => window.easel.style.iteration >= s, a.it + n, { timeout: 3_600_000 });
+    const b = await ep.evaluate(() => ({ it: window.easel.style.iteration, t: window.easel.style.lastStatsAt }));
+    return (b.t - a.t) / (b.it - a.it);
+  }
+  log('Gatys warm-up');
+  await gp.evaluate(() => window.peer.gatysSteps(1));
+  const ms = { easel: [], webgpu: [] };
+  // Easel's run keeps going between its measurements; it is stopped while TF.js runs.
+  for (let r = 0; r < GATYS_ROUNDS; r++) {
+    ms.easel.push(await easelGatys(1));
+    await ep.click('#style-stop');
+    await ep.waitForFunction(() => window.easel.style.state === 'stopped', null, { timeout: 3_600_000 });
+    log(`Gatys round ${r + 1}: Easel ${ms.easel.at(-1).toFixed(0)} ms/iteration`);
+    const p = await gp.evaluate(() => window.peer.gatysSteps(1));
+    ms.webgpu.push(p.ms);
+    log(`Gatys round ${r + 1}: TF.js webgpu ${p.ms.toFixed(0)} ms/iteration (loss ${p.loss.toFixed(3)})`);
+  }
+  for (const k of Object.keys(ms)) results.gatys[k] = { runs: ms[k].map((v) => +v.toFixed(0)), median: +median(ms[k]).toFixed(0), size };
+  await ep.click('#tab-train-btn');
+}
+
+// ---------------- cached load to the first trained step ----------------
+await ep.reload();
+await ep.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
+const readyAt = await ep.evaluate(() => performance.now());
+await ep.fill('#batch_size', String(BATCH));
+await ep.click('#train');
+await ep.waitForFunction(() => window.easel.step >= 1, null, { timeout: 3_600_000 });
+const first = await ep.evaluate(() => ({ first: window.easel.firstStatsAt, ready: window.easel.readyAt }));
+await ep.click('#pause');
+results.cached_load = { ready_ms: +first.ready.toFixed(0), first_step_ms: +first.first.toFixed(0), polled_ready_ms: +readyAt.toFixed(0) };
+
+const wasm = fs.readFileSync(path.join(root, 'dist/easel_bg.wasm'));
+results.wasm = { raw: wasm.length, gzip: zlib.gzipSync(wasm, { level: 9 }).length };
+results.machine = `${os.cpus()[0].model.trim()} x${os.cpus().length}`;
+results.browser = await browser.version();
+results.adapter = await ep.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? `${a.info?.vendor || ''} ${a.info?.architecture || ''} ${a.info?.description || ''}`.trim() : 'none'; });
+results.date = new Date().toISOString().slice(0, 10);
+results.settings = { rounds: ROUNDS, steps: STEPS, batch: BATCH, gatys_rounds: GATYS_ROUNDS };
+fs.writeFileSync(path.join(outDir, `compare-${results.date}.json`), JSON.stringify(results, null, 2));
+console.log(JSON.stringify(results, null, 2));
+await browser.close();
+server.close();
