@@ -222,6 +222,7 @@ const on = {
     loadDataset();
   },
   dataset({ name, info, quiet }) {
+    if (ui.readyAt === undefined) ui.readyAt = performance.now();   // for bench/compare.mjs
     ui.dataset = name;
     $('dataset').value = name;
     $('own-panel').hidden = true;
@@ -280,7 +281,7 @@ const on = {
     setState('configured');
   },
   running({ running }) {
-    if (running) { setState('running'); message('Training… the page stays usable.'); }
+    if (running) { setState('running'); message('Training… the page stays usable.'); if (ui.trainStartedAt === undefined) ui.trainStartedAt = performance.now(); }
     else if (['running', 'configured'].includes(ui.state)) { setState('paused'); message(`Paused at step ${ui.step}.`); }
   },
   stats({ stats, step, epoch, epochProgress, steps, ms }) {
@@ -291,6 +292,8 @@ const on = {
       ui.skipped += s[4];
     }
     ui.step = step;
+    ui.lastStatsAt = performance.now();
+    if (ui.firstStatsAt === undefined) ui.firstStatsAt = ui.lastStatsAt;
     ui.ipsWindow.push({ images: steps * ui.batch, ms });
     if (ui.ipsWindow.length > 10) ui.ipsWindow.shift();
     const img = ui.ipsWindow.reduce((a, w) => a + w.images, 0), t = ui.ipsWindow.reduce((a, w) => a + w.ms, 0);
@@ -394,6 +397,7 @@ const on = {
     const first = iteration - n + 1;
     for (let i = 0; i < n; i++) ui.style.points.push([first + i, ...stats.subarray(i * 4, i * 4 + 4)]);
     ui.style.iteration = iteration;
+    ui.style.lastStatsAt = performance.now();
     ui.style.ipsWindow.push({ n, ms });
     if (ui.style.ipsWindow.length > 10) ui.style.ipsWindow.shift();
     styleProgress();
