@@ -1,6 +1,7 @@
 // Easel against its peers in one headless Chromium session, on the same data, alternating:
 //   - the lesson DCGAN (batch 64, 28x28 MNIST): Easel's page vs the same DCGAN in TF.js on its
-//     WebGPU backend and on its wasm backend (the no-WebGPU peer); images/s, median of rounds;
+//     WebGPU backend and on its CPU backend (the no-WebGPU peer: TF.js 4.22's wasm backend has
+//     no Conv2DBackpropFilter kernel, so it cannot train a convolutional GAN); images/s, median;
 //   - a Gatys iteration at 256 px (same VGG16 weights, layers and losses): Easel vs TF.js WebGPU;
 //   - Easel's page: time from a cached load to the first trained step, the longest main-thread
 //     stall while training, the release wasm's size raw and gzipped.
@@ -81,7 +82,7 @@ async function peerPage(backend) {
 const results = { dcgan: {}, gatys: {} };
 const rows = [];
 const peers = {};
-for (const b of ['webgpu', 'wasm']) {
+for (const b of ['webgpu', 'cpu']) {
   peers[b] = await peerPage(b);
   await peers[b].evaluate((batch) => window.peer.dcganSetup(batch), BATCH);
 }
@@ -91,7 +92,7 @@ log('warm-up');
 await easelSteps(1);
 for (const b of Object.keys(peers)) await peers[b].evaluate(() => window.peer.dcganSteps(1));
 
-const ips = { easel: [], webgpu: [], wasm: [] };
+const ips = { easel: [], webgpu: [], cpu: [] };
 for (let r = 0; r < ROUNDS; r++) {
   const e = await easelSteps(STEPS);
   ips.easel.push(e.steps * BATCH / (e.ms / 1000));
