@@ -6,7 +6,7 @@
 //   - Easel's page: time from a cached load to the first trained step, the longest main-thread
 //     stall while training, the release wasm's size raw and gzipped.
 // Needs a built dist/ (trunk build --release) and the peers: npm ci --prefix bench.
-//   node bench/compare.mjs [--rounds 3] [--steps 2] [--batch 64] [--gatys-rounds 2] [--skip gatys]
+//   node bench/compare.mjs [--rounds 3] [--steps 1] [--batch 64] [--gatys-rounds 2] [--skip dcgan,gatys]
 // Prints a JSON summary (bench/out/compare-DATE.json) and the rows for bench/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
-const ROUNDS = Number(arg('rounds', 3)), STEPS = Number(arg('steps', 2)), BATCH = Number(arg('batch', 64));
+const ROUNDS = Number(arg('rounds', 3)), STEPS = Number(arg('steps', 1)), BATCH = Number(arg('batch', 64));
 const GATYS_ROUNDS = Number(arg('gatys-rounds', 2)), SKIP = (arg('skip', '') || '').split(',');
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = path.join(root, 'bench/out');
@@ -80,8 +80,8 @@ async function peerPage(backend) {
 }
 
 const results = { dcgan: {}, gatys: {} };
-const rows = [];
 const peers = {};
+if (!SKIP.includes('dcgan')) {
 for (const b of ['webgpu', 'cpu']) {
   peers[b] = await peerPage(b);
   await peers[b].evaluate((batch) => window.peer.dcganSetup(batch), BATCH);
@@ -107,6 +107,7 @@ for (const k of Object.keys(ips)) results.dcgan[k] = { runs: ips[k].map((v) => +
 const stalls = await ep.evaluate(() => window.__longtasks.filter(([t]) => t > window.easel.trainStartedAt));
 results.easel_longest_stall_ms = stalls.length ? Math.max(...stalls.map(([, d]) => d)) : 0;
 results.easel_long_tasks_while_training = stalls.length;
+}
 
 // ---------------- Gatys at 256 px ----------------
 if (!SKIP.includes('gatys')) {
@@ -117,25 +118,23 @@ if (!SKIP.includes('gatys')) {
   await ep.click('#style-example');
   await ep.waitForFunction(() => window.easel.style.images.content && window.easel.style.images.style, null, { timeout: 120_000 });
   await ep.fill('#iterations', '1000');
+  // A fresh run: the time between the statistics of iteration 1 and iteration 1 + n (the first
+  // iteration pays for the network upload and shader compilation), then Stop.
   async function easelGatys(n) {
-    const it0 = await ep.evaluate(() => window.easel.style.iteration);
-    if (await ep.evaluate(() => window.easel.style.state) !== 'running') {
-      await ep.click('#style-run');
-    }
-    await ep.waitForFunction((s) => window.easel.style.iteration > s, it0, { timeout: 3_600_000 });
+    await ep.click('#style-run');
+    await ep.waitForFunction(() => window.easel.style.state === 'running' && window.easel.style.iteration >= 1, null, { timeout: 3_600_000 });
     const a = await ep.evaluate(() => ({ it: window.easel.style.iteration, t: window.easel.style.lastStatsAt }));
     await ep.waitForFunction((s) => window.easel.style.iteration >= s, a.it + n, { timeout: 3_600_000 });
     const b = await ep.evaluate(() => ({ it: window.easel.style.iteration, t: window.easel.style.lastStatsAt }));
+    await ep.click('#style-stop');
+    await ep.waitForFunction(() => window.easel.style.state !== 'running', null, { timeout: 3_600_000 });
     return (b.t - a.t) / (b.it - a.it);
   }
   log('Gatys warm-up');
   await gp.evaluate(() => window.peer.gatysSteps(1));
   const ms = { easel: [], webgpu: [] };
-  // Easel's run keeps going between its measurements; it is stopped while TF.js runs.
   for (let r = 0; r < GATYS_ROUNDS; r++) {
     ms.easel.push(await easelGatys(1));
-    await ep.click('#style-stop');
-    await ep.waitForFunction(() => window.easel.style.state === 'stopped', null, { timeout: 3_600_000 });
     log(`Gatys round ${r + 1}: Easel ${ms.easel.at(-1).toFixed(0)} ms/iteration`);
     const p = await gp.evaluate(() => window.peer.gatysSteps(1));
     ms.webgpu.push(p.ms);
