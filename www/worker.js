@@ -7,7 +7,7 @@ let running = false;           // GAN training loop
 let styleRunning = false;      // style-transfer loop (one job at a time on the GPU)
 let queue = Promise.resolve();
 let chunk = 1;                 // steps per call; adapted so a call takes ~TARGET_MS
-let lastSample = { step: -1, time: 0 };
+let lastSample = { step: -1, time: 0, cost: 0 };
 let dataName = null;           // what the loaded data set is ('mnist', 'fashion', 'own images (N)')
 const TARGET_MS = 150;
 const SAMPLE_EVERY_STEPS = 10;
@@ -91,9 +91,13 @@ async function runChunk(steps, forceSamples = false) {
   const ms = performance.now() - t0;
   post('stats', { stats: r.stats, step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, steps, ms }, [r.stats.buffer]);
   const now = performance.now();
-  if (forceSamples || r.step - lastSample.step >= SAMPLE_EVERY_STEPS || now - lastSample.time >= SAMPLE_EVERY_MS) {
+  // The grid refreshes every 10 steps or 3 s, but never so often that drawing it (a G forward
+  // of 64 and a read-back) takes more than a tenth of the training time on a slow device.
+  const due = r.step - lastSample.step >= SAMPLE_EVERY_STEPS || now - lastSample.time >= SAMPLE_EVERY_MS;
+  if (forceSamples || (due && now - lastSample.time >= 10 * lastSample.cost)) {
     await sendSamples();
-    lastSample = { step: r.step, time: performance.now() };
+    const t = performance.now();
+    lastSample = { step: r.step, time: t, cost: t - now };
   }
   return ms;
 }
@@ -186,7 +190,7 @@ const handlers = {
     if (r.ok) {
       chunk = 1;
       await sendSamples();
-      lastSample = { step: 0, time: performance.now() };
+      lastSample = { step: 0, time: performance.now(), cost: 0 };
       if (start && styleRunning) post('error', { message: BUSY_STYLE });
       else if (start) { running = true; post('running', { running }); setTimeout(tick, 0); }
     }
@@ -266,7 +270,7 @@ const handlers = {
       const r = session.resume(bytes);
       post('resumed', { info: r, name: file.name });
       await sendSamples();
-      lastSample = { step: r.step, time: performance.now() };
+      lastSample = { step: r.step, time: performance.now(), cost: 0 };
     } catch (e) {
       post('ckptError', { message: errorText(e), name: file.name });
     }
