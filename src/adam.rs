@@ -29,6 +29,18 @@ impl PathStack {
     }
 }
 
+/// The `enter_module`/`exit_module` pair of a visitor or mapper whose `path` is a [`PathStack`].
+macro_rules! follow_paths {
+    () => {
+        fn enter_module(&mut self, name: &str, container: &str) {
+            self.path.enter(name, container);
+        }
+        fn exit_module(&mut self, _name: &str, container: &str) {
+            self.path.exit(container);
+        }
+    };
+}
+
 /// Adam (Kingma & Ba) as in the lesson: bias-corrected moments, `p -= lr m̂ / (√v̂ + eps)`.
 #[derive(Clone, Debug)]
 pub struct Adam {
@@ -62,12 +74,7 @@ struct StepMapper<'a> {
 }
 
 impl ModuleMapper for StepMapper<'_> {
-    fn enter_module(&mut self, name: &str, container: &str) {
-        self.path.enter(name, container);
-    }
-    fn exit_module(&mut self, _name: &str, container: &str) {
-        self.path.exit(container);
-    }
+    follow_paths!();
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
         let Some(grad) = self.grads.remove::<D>(id) else {
@@ -99,12 +106,7 @@ pub fn named_tensors<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Tensor<1
         out: Vec<(String, Vec<usize>, Tensor<1>)>,
     }
     impl ModuleVisitor for Collect {
-        fn enter_module(&mut self, name: &str, container: &str) {
-            self.path.enter(name, container);
-        }
-        fn exit_module(&mut self, _name: &str, container: &str) {
-            self.path.exit(container);
-        }
+        follow_paths!();
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             let t = param.val().inner();
             let dims = t.dims().to_vec();
@@ -126,12 +128,7 @@ pub fn load_named<M: Module>(module: M, values: &mut BTreeMap<String, (Vec<usize
         error: Option<String>,
     }
     impl ModuleMapper for Load<'_> {
-        fn enter_module(&mut self, name: &str, container: &str) {
-            self.path.enter(name, container);
-        }
-        fn exit_module(&mut self, _name: &str, container: &str) {
-            self.path.exit(container);
-        }
+        follow_paths!();
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
             let (id, tensor, mapper) = param.consume();
             let key = self.path.path();
