@@ -495,7 +495,7 @@ $('train').addEventListener('click', () => {
 $('pause').addEventListener('click', () => {
   $('pause').disabled = true;
   message('Pausing after the current steps finish…');
-  send('pause');
+  send('pause', { refresh: true });
 });
 $('step').addEventListener('click', () => {
   if (ui.state === 'ready') send('configure', { values: values(), start: false });

@@ -8,6 +8,7 @@ let styleRunning = false;      // style-transfer loop (one job at a time on the 
 let queue = Promise.resolve();
 let chunk = 1;                 // steps per call; adapted so a call takes ~TARGET_MS
 let lastSample = { step: -1, time: 0, cost: 0 };
+let lastStep = -1; // the step the last training chunk ended at
 let dataName = null;           // what the loaded data set is ('mnist', 'fashion', 'own images (N)')
 const TARGET_MS = 150;
 const SAMPLE_EVERY_STEPS = 10;
@@ -89,6 +90,7 @@ async function runChunk(steps, forceSamples = false) {
   const t0 = performance.now();
   const r = await session.train(steps);
   const ms = performance.now() - t0;
+  lastStep = r.step;
   post('stats', { stats: r.stats, step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, steps, ms }, [r.stats.buffer]);
   const now = performance.now();
   // The grid refreshes every 10 steps or 3 s, but never so often that drawing it (a G forward
@@ -191,6 +193,7 @@ const handlers = {
       chunk = 1;
       await sendSamples();
       lastSample = { step: 0, time: performance.now(), cost: 0 };
+      lastStep = 0;
       if (start && styleRunning) post('error', { message: BUSY_STYLE });
       else if (start) { running = true; post('running', { running }); setTimeout(tick, 0); }
     }
@@ -271,6 +274,7 @@ const handlers = {
       post('resumed', { info: r, name: file.name });
       await sendSamples();
       lastSample = { step: r.step, time: performance.now(), cost: 0 };
+      lastStep = r.step;
     } catch (e) {
       post('ckptError', { message: errorText(e), name: file.name });
     }
@@ -293,9 +297,16 @@ onmessage = (e) => {
     return;
   }
   if (msg.type === 'pause') {
-    // Takes effect at once: the running chunk finishes, no new one starts.
+    // Takes effect at once: the running chunk finishes, no new one starts. The Pause button
+    // asks for the grid of the step it stopped at (refreshes are rate-limited while training).
     running = false;
-    enqueue(async () => post('running', { running: false }));
+    enqueue(async () => {
+      if (msg.refresh && lastStep > lastSample.step) {
+        await sendSamples();
+        lastSample = { step: lastStep, time: performance.now(), cost: lastSample.cost };
+      }
+      post('running', { running: false });
+    });
     return;
   }
   const h = handlers[msg.type];

@@ -99,6 +99,9 @@ test('own images: folder with bad files, colour DCGAN, tricks, walk, timelapse, 
   await waitFor(page, (n) => window.easel.step >= n + 1 && window.easel.samplesStep >= 1, s0, 600_000);
   await page.click('#pause');
   await waitFor(page, () => window.easel.state === 'paused', null, 300_000);
+  // Paused, the grid shows the step it stopped at (refreshes are rate-limited while training).
+  assert.equal(await ui(page, 'samplesStep'), await ui(page, 'step'));
+  assert.match(await page.textContent('#samples-step'), new RegExp(`samples at step ${await ui(page, 'step')} `));
   assert.ok(Number(await page.textContent('#skipped-count')) >= 1);
   const points = await ui(page, 'points');
   assert.ok(points.length >= 3);
