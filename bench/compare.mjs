@@ -7,7 +7,7 @@
 //     stall while training, the release wasm's size raw and gzipped.
 // Needs a built dist/ (trunk build --release) and the peers: npm ci --prefix bench.
 //   node bench/compare.mjs [--rounds 3] [--steps 1] [--batch 64] [--gatys-rounds 2] [--skip dcgan,gatys]
-// Prints a JSON summary (bench/out/compare-DATE.json) and the rows for bench/README.md.
+// Prints a JSON summary (bench/out/compare-DATE-TIME.json) and the rows for bench/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -162,7 +162,7 @@ results.browser = await browser.version();
 results.adapter = await ep.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? `${a.info?.vendor || ''} ${a.info?.architecture || ''} ${a.info?.description || ''}`.trim() : 'none'; });
 results.date = new Date().toISOString().slice(0, 10);
 results.settings = { rounds: ROUNDS, steps: STEPS, batch: BATCH, gatys_rounds: GATYS_ROUNDS };
-fs.writeFileSync(path.join(outDir, `compare-${results.date}.json`), JSON.stringify(results, null, 2));
+fs.writeFileSync(path.join(outDir, `compare-${new Date().toISOString().slice(0, 16).replace(':', '')}.json`), JSON.stringify(results, null, 2));
 console.log(JSON.stringify(results, null, 2));
 await browser.close();
 server.close();

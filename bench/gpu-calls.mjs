@@ -19,7 +19,7 @@ const model = arg('model', 'dcgan');
 
 const PRELUDE = `{
 const C = self.__gpuCalls = { submit: 0, mapAsync: 0, writeBuffer: 0, writeBytes: 0, createBuffer: 0,
-  bufferBytes: 0, dispatch: 0, pipelines: 0, shaderModules: 0, posts: {} };
+  bufferBytes: 0, destroyed: 0, dispatch: 0, pipelines: 0, shaderModules: 0, posts: {} };
 const wrap = (proto, name, f) => { const o = proto[name]; proto[name] = function (...a) { f(a); return o.apply(this, a); }; };
 wrap(GPUQueue.prototype, 'submit', () => C.submit++);
 wrap(GPUBuffer.prototype, 'mapAsync', () => C.mapAsync++);
@@ -29,6 +29,7 @@ wrap(GPUQueue.prototype, 'writeBuffer', (a) => {
   C.writeBytes += a[4] !== undefined ? a[4] * per : d.byteLength - (a[3] || 0) * per;
 });
 wrap(GPUDevice.prototype, 'createBuffer', (a) => { C.createBuffer++; C.bufferBytes += a[0].size; });
+wrap(GPUBuffer.prototype, 'destroy', () => C.destroyed++);
 wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => C.dispatch++);
 wrap(GPUDevice.prototype, 'createComputePipeline', () => C.pipelines++);
 wrap(GPUDevice.prototype, 'createComputePipelineAsync', () => C.pipelines++);
@@ -72,11 +73,11 @@ console.log(JSON.stringify({
   model, batch, steps: n, backend: await page.textContent('#backend'),
   per_step: {
     submissions: per('submit'), readbacks: per('mapAsync'), uploads: per('writeBuffer'),
-    upload_bytes: per('writeBytes'), buffers_created: per('createBuffer'), buffer_bytes_created: per('bufferBytes'),
+    upload_bytes: per('writeBytes'), buffers_created: per('createBuffer'), buffer_bytes_created: per('bufferBytes'), buffers_destroyed: per('destroyed'),
     dispatches: per('dispatch'), pipelines_compiled: per('pipelines'), shader_modules: per('shaderModules'),
   },
   chunks: posts('stats'), grid_refreshes: posts('samples'),
-  warmup_totals: { pipelines: a.c.pipelines, shader_modules: a.c.shaderModules, buffers: a.c.createBuffer, buffer_bytes: a.c.bufferBytes },
+  warmup_totals: { pipelines: a.c.pipelines, shader_modules: a.c.shaderModules, buffers: a.c.createBuffer, buffer_bytes: a.c.bufferBytes, destroyed: a.c.destroyed },
 }));
 await browser.close();
 srv.server.close();
