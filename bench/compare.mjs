@@ -15,9 +15,9 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 import { chromium } from 'playwright-core';
+import { arg } from './args.mjs';
 import { CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
 
-const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
 const ROUNDS = Number(arg('rounds', 3)), STEPS = Number(arg('steps', 1)), BATCH = Number(arg('batch', 64));
 const GATYS_ROUNDS = Number(arg('gatys-rounds', 2)), SKIP = (arg('skip', '') || '').split(',');
 const root = path.resolve(import.meta.dirname, '..');

@@ -6,12 +6,9 @@
 // Needs a built dist/. Prints one JSON line (per-step figures over the measured steps).
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { arg } from './args.mjs';
 import { serve, CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const steps = Number(arg('steps', 6));
 const warmup = Number(arg('warmup', 2));
 const batch = Number(arg('batch', 8));

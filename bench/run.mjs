@@ -7,12 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { arg } from './args.mjs';
 import { serve, CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const steps = Number(arg('steps', 10));
 const warmup = Number(arg('warmup', 2));
 const batch = Number(arg('batch', 64));

@@ -6,12 +6,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { arg } from './args.mjs';
 import { serve, CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const sizes = arg('sizes', '256,512').split(',').map(Number);
 const iterations = Number(arg('iterations', 5));
 const warmup = Number(arg('warmup', 1));

@@ -48,12 +48,17 @@ async function fetchWithProgress(url, what, bar = 'data') {
   return out;
 }
 
+// Draws the grid and remembers the step it shows and when; returns how long it took (ms).
 async function sendSamples() {
+  const t0 = performance.now();
   const s = await session.samples();
   post('samples', {
     width: s.width, height: s.height, rgba: s.rgba, tile: s.tile, gap: s.gap, step: s.step,
     diversity: s.diversity, realDiversity: s.realDiversity,
   }, [s.rgba.buffer]);
+  const t = performance.now();
+  lastSample = { step: s.step, time: t, cost: lastSample.cost };
+  return t - t0;
 }
 
 async function loadBuiltIn(name) {
@@ -97,9 +102,7 @@ async function runChunk(steps, forceSamples = false) {
   // of 64 and a read-back) takes more than a tenth of the training time on a slow device.
   const due = r.step - lastSample.step >= SAMPLE_EVERY_STEPS || now - lastSample.time >= SAMPLE_EVERY_MS;
   if (forceSamples || (due && now - lastSample.time >= 10 * lastSample.cost)) {
-    await sendSamples();
-    const t = performance.now();
-    lastSample = { step: r.step, time: t, cost: t - now };
+    lastSample.cost = await sendSamples();
   }
   return ms;
 }
@@ -192,7 +195,7 @@ const handlers = {
     if (r.ok) {
       chunk = 1;
       await sendSamples();
-      lastSample = { step: 0, time: performance.now(), cost: 0 };
+      lastSample.cost = 0;
       lastStep = 0;
       if (start && styleRunning) post('error', { message: BUSY_STYLE });
       else if (start) { running = true; post('running', { running }); setTimeout(tick, 0); }
@@ -273,7 +276,7 @@ const handlers = {
       const r = session.resume(bytes);
       post('resumed', { info: r, name: file.name });
       await sendSamples();
-      lastSample = { step: r.step, time: performance.now(), cost: 0 };
+      lastSample.cost = 0;
       lastStep = r.step;
     } catch (e) {
       post('ckptError', { message: errorText(e), name: file.name });
@@ -301,10 +304,7 @@ onmessage = (e) => {
     // asks for the grid of the step it stopped at (refreshes are rate-limited while training).
     running = false;
     enqueue(async () => {
-      if (msg.refresh && lastStep > lastSample.step) {
-        await sendSamples();
-        lastSample = { step: lastStep, time: performance.now(), cost: lastSample.cost };
-      }
+      if (msg.refresh && lastStep > lastSample.step) await sendSamples();
       post('running', { running: false });
     });
     return;
