@@ -8,5 +8,5 @@ source scripts/env.sh
 steps=${1:-10}
 cargo build --release --locked --bin easel-cli -q
 for backend in cpu wgpu; do
-  "$CARGO_TARGET_DIR/release/easel-cli" --backend "$backend" --steps "$steps" --batch 64 2>/dev/null | grep '^RESULT' || echo "RESULT backend=$backend failed"
+  "$CARGO_TARGET_DIR/release/easel-cli" train --backend "$backend" --steps "$steps" --batch 64 2>/dev/null | grep '^RESULT' || echo "RESULT backend=$backend failed"
 done

@@ -1,6 +1,7 @@
 // Training-throughput benchmark of the real page in headless Chromium (WebGPU; SwiftShader on
 // machines without a GPU): the lesson DCGAN, batch 64, MNIST. Needs a built dist/.
-//   node bench/run.mjs [--steps N] [--warmup N] [--batch N] [--model dcgan|dense] [--backend webgpu|cpu]
+//   node bench/run.mjs [--steps N] [--warmup N] [--batch N] [--model dcgan|dense] [--backend webgpu|cpu] [--dist DIR]
+// (--dist: another build of the page, e.g. the commit before a change, for a before/after pair).
 // Prints one JSON line; add it to the table in bench/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,8 +18,9 @@ const model = arg('model', 'dcgan');
 const backend = arg('backend', 'webgpu');
 
 const root = path.resolve(import.meta.dirname, '..');
-const wasm = fs.readFileSync(path.join(root, 'dist/easel_bg.wasm'));
-const srv = await serve(path.join(root, 'dist'));
+const dist = path.resolve(arg('dist', path.join(root, 'dist')));
+const wasm = fs.readFileSync(path.join(dist, 'easel_bg.wasm'));
+const srv = await serve(dist);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 const page = await browser.newPage();
 await page.goto(srv.url + (backend === 'cpu' ? '?backend=cpu' : ''));

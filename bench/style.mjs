@@ -23,8 +23,8 @@ await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout
 await page.click('#style-example');
 await page.waitForFunction(() => window.easel.style.images.content && window.easel.style.images.style, null, { timeout: 120_000 });
 for (const size of sizes) {
-  await page.selectOption('#style_size', String(size));
-  await page.fill('#iterations', String(warmup + iterations));
+  await page.fill('#style-size', String(size));
+  await page.fill('#style-iterations', String(warmup + iterations));
   await page.click('#style-run');
   await page.waitForFunction((n) => window.easel.style.state === 'running' && window.easel.style.iteration >= n, warmup, { timeout: 3_600_000 });
   const t0 = await page.evaluate(() => ({ it: window.easel.style.iteration, t: performance.now() }));

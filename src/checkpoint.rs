@@ -5,8 +5,9 @@
 //! - `optimizer.generator.<path>.exp_avg` / `.exp_avg_sq` (and the same for the
 //!   discriminator): Adam's moments, named as in PyTorch's Adam state;
 //! - `fixed_noise`: the sample grid's noise vectors, so the grid continues where it was;
-//! - metadata (`__metadata__`): the format and version, every setting, the step, epoch, Adam's
-//!   step counts and the data set's shape and name.
+//! - metadata (`__metadata__`): the format and version, `settings` (the run's
+//!   [`GanConfig`] as JSON), the step, epoch, Adam's step counts and the data set's shape and
+//!   name. Version 1 files, which held each setting as its own entry, still resume.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,10 +17,15 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::adam::{Adam, load_named, named_tensors};
 use crate::data::{DeviceData, Sampler};
-use crate::train::{ConfigInput, GRID, Trainer, parse_config};
+use crate::fields::{Form, Settings, errors_line};
+use crate::grid::GRID;
+use crate::settings::{DataFit, GanConfig, GanLive, GanSetup};
+use crate::train::Trainer;
 
 pub const FORMAT: &str = "easel-gan-checkpoint";
-pub const VERSION: &str = "1";
+/// 2: the settings as one JSON entry; 1: each setting its own entry.
+pub const VERSION: &str = "2";
+const READS: [&str; 2] = ["1", "2"];
 
 /// Names and shapes of what [`Trainer::checkpoint_values`] returns, in its order.
 pub type Layout = Vec<(String, Vec<usize>)>;
@@ -62,24 +68,12 @@ impl Trainer {
         }
         assert_eq!(at, values.len(), "checkpoint values do not match their layout");
         let noise = self.fixed.iter().flat_map(|v| v.to_le_bytes()).collect();
-        buffers.push(("fixed_noise".into(), vec![GRID, self.config.latent], noise));
-        let c = &self.config;
+        buffers.push(("fixed_noise".into(), vec![GRID, self.config.setup.latent], noise));
         let [ch, h, w] = self.shape;
         let meta: HashMap<String, String> = [
             ("format", FORMAT.to_string()),
             ("version", VERSION.to_string()),
-            ("model", c.model.name().to_string()),
-            ("batch_size", c.batch_size.to_string()),
-            ("latent", c.latent.to_string()),
-            ("lr_g", c.lr_g.to_string()),
-            ("lr_d", c.lr_d.to_string()),
-            ("beta1", c.beta1.to_string()),
-            ("loss", c.loss.name().to_string()),
-            ("real_label", c.real_label.to_string()),
-            ("d_steps", c.d_steps.to_string()),
-            ("skip_d_below", c.skip_d_below.to_string()),
-            ("flip", c.flip.to_string()),
-            ("seed", c.seed.to_string()),
+            ("settings", serde_json::to_string(&self.config).expect("settings serialise")),
             ("step", self.step.to_string()),
             ("epoch", self.epoch().to_string()),
             ("adam_t_generator", self.opt_g.t.to_string()),
@@ -102,8 +96,8 @@ impl Trainer {
 /// What a checkpoint says about itself besides the weights.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckpointInfo {
-    /// The settings as text (what the page puts back into its fields).
-    pub input: ConfigInput,
+    /// The run's settings (checked on their own; [`resume`] also checks them against the data).
+    pub config: GanConfig,
     pub step: usize,
     pub epoch: usize,
     /// `[channels, height, width]` of the images it trained on.
@@ -128,13 +122,23 @@ fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>, String> {
     if meta.get("format").map(String::as_str) != Some(FORMAT) {
         return Err(not_ours("a safetensors file without Easel's metadata, e.g. other weights"));
     }
-    if meta.get("version").map(String::as_str) != Some(VERSION) {
-        return Err(format!(
-            "this checkpoint is format version {}, this Easel reads version {VERSION}",
-            meta.get("version").map_or("?", String::as_str)
-        ));
+    let version = meta.get("version").map_or("?", String::as_str);
+    if !READS.contains(&version) {
+        return Err(format!("this checkpoint is format version {version}, this Easel reads versions {}", READS.join(" and ")));
     }
     Ok(meta)
+}
+
+/// The settings a checkpoint holds, as the text of each field: version 2's JSON entry, or
+/// version 1's entries named like the fields.
+fn settings_form(meta: &HashMap<String, String>) -> Result<Form, String> {
+    if meta.get("version").map(String::as_str) == Some("1") {
+        let names = GanSetup::FIELDS.iter().chain(GanLive::FIELDS).map(|f| f.name);
+        return names.map(|k| meta.get(k).map(|v| (k.to_string(), v.clone())).ok_or_else(|| format!("the checkpoint has no '{k}' entry"))).collect();
+    }
+    let json = meta.get("settings").ok_or("the checkpoint has no 'settings' entry")?;
+    let config: GanConfig = serde_json::from_str(json).map_err(|e| format!("the checkpoint's settings are unreadable ({e})"))?;
+    Ok(config.to_form())
 }
 
 fn info_from(meta: &HashMap<String, String>) -> Result<CheckpointInfo, String> {
@@ -142,20 +146,10 @@ fn info_from(meta: &HashMap<String, String>) -> Result<CheckpointInfo, String> {
     let num = |k: &str| get(k)?.parse::<usize>().map_err(|_| format!("the checkpoint's '{k}' is not a number"));
     let shape: Vec<usize> = get("image_shape")?.split('x').filter_map(|v| v.parse().ok()).collect();
     let shape: [usize; 3] = shape.try_into().map_err(|_| "the checkpoint's image shape is unreadable".to_string())?;
+    let config = GanConfig::parse(&settings_form(meta)?, None)
+        .map_err(|errs| format!("the checkpoint's settings are out of range ({})", errors_line(&errs)))?;
     Ok(CheckpointInfo {
-        input: ConfigInput {
-            model: get("model")?,
-            batch_size: get("batch_size")?,
-            latent: get("latent")?,
-            lr_g: get("lr_g")?,
-            lr_d: get("lr_d")?,
-            beta1: get("beta1")?,
-            loss: get("loss")?,
-            real_label: get("real_label")?,
-            d_steps: get("d_steps")?,
-            skip_d_below: get("skip_d_below")?,
-            flip: get("flip")? == "true",
-        },
+        config,
         step: num("step")?,
         epoch: num("epoch")?,
         shape,
@@ -181,10 +175,11 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
             info.data
         ));
     }
-    let config = parse_config(&info.input, Some(data.shape), data.count).map_err(|errs| {
-        let list: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
-        format!("the checkpoint's settings do not fit the loaded data ({})", list.join("; "))
-    })?;
+    let misfits = info.config.setup.misfits(DataFit { shape: data.shape, count: data.count });
+    if !misfits.is_empty() {
+        return Err(format!("the checkpoint's settings do not fit the loaded data ({})", errors_line(&misfits)));
+    }
+    let config = info.config.clone();
     let meta_num = |k: &str| -> u64 { meta.get(k).and_then(|v| v.parse().ok()).unwrap_or(0) };
     let st = SafeTensors::deserialize(bytes).map_err(|e| format!("the checkpoint file is damaged ({e:?})"))?;
     let mut tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)> = BTreeMap::new();
@@ -202,7 +197,7 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
             (k[prefix.len()..].to_string(), v)
         }).collect()
     };
-    let seed = config.seed;
+    let seed = config.setup.seed;
     let mut t = Trainer::with_data(config, data, device);
     let plain = device.clone().inner();
     for (which, g) in [("generator", true), ("discriminator", false)] {
@@ -216,7 +211,7 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
             return Err(format!("the {which} does not fit: the checkpoint has a tensor {extra} this model lacks"));
         }
         let mut moments = take(&format!("optimizer.{which}."));
-        let mut opt = Adam::new(t.config.beta1);
+        let mut opt = Adam::new(t.config.setup.beta1);
         opt.t = meta_num(&format!("adam_t_{which}"));
         let paths: Vec<String> = moments.keys().filter_map(|k| k.strip_suffix(".exp_avg").map(str::to_string)).collect();
         for path in paths {
@@ -231,12 +226,13 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
         if g { t.opt_g = opt } else { t.opt_d = opt }
     }
     let (shape, noise) = tensors.remove("fixed_noise").ok_or("the checkpoint has no fixed_noise tensor")?;
-    if shape != [GRID, t.config.latent] {
-        return Err(format!("the checkpoint's fixed_noise is {shape:?}, expected [{GRID}, {}]", t.config.latent));
+    let latent = t.config.setup.latent;
+    if shape != [GRID, latent] {
+        return Err(format!("the checkpoint's fixed_noise is {shape:?}, expected [{GRID}, {latent}]"));
     }
     t.set_fixed(noise);
     t.step = info.step;
-    t.sampler = Sampler::new(t.sampler.order_len(), t.config.batch_size, seed ^ info.step as u64);
+    t.sampler = Sampler::new(t.sampler.order_len(), t.config.setup.batch_size, seed ^ info.step as u64);
     t.sampler.epoch = info.epoch;
     t.last_d_loss = meta.get("last_d_loss").and_then(|v| v.parse().ok());
     Ok((t, info))

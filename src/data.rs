@@ -6,6 +6,7 @@ use std::io::Read;
 use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
 
+use crate::grid::GRID;
 use crate::rng::Rng;
 
 const MAGIC: &[u8; 8] = b"EASELDS1";
@@ -115,7 +116,7 @@ impl Dataset {
             images: Tensor::from_data(TensorData::new(values, [self.count, self.image_len()]), device),
             count: self.count,
             shape: [self.channels, self.height, self.width],
-            real_diversity: self.diversity_sample(crate::train::GRID),
+            real_diversity: self.diversity_sample(GRID),
         }
     }
 }

@@ -1,5 +1,9 @@
 //! Tiles generated images into one picture (the 8x8 sample grid).
 
+/// Columns (and rows) of the sample grid.
+pub const GRID_COLS: usize = 8;
+/// Samples in the fixed-noise grid.
+pub const GRID: usize = GRID_COLS * GRID_COLS;
 /// Gap between tiles, in pixels.
 pub const GAP: usize = 2;
 

@@ -7,7 +7,7 @@ use crate::photo::{self, PhotoError, Rgb};
 use crate::rng::Rng;
 
 /// The sizes the colour DCGANs train on.
-pub const SIZES: [usize; 2] = [32, 64];
+pub const OWN_IMAGE_SIZES: [usize; 2] = [32, 64];
 /// The most images one set takes (64 px: 12 KB each as bytes, 48 KB each on the GPU).
 pub const MAX_IMAGES: usize = 20_000;
 
@@ -69,8 +69,8 @@ pub struct ImageSet {
 
 impl ImageSet {
     pub fn new(size: usize) -> Result<Self, String> {
-        if !SIZES.contains(&size) {
-            return Err(format!("image size must be one of {SIZES:?} pixels"));
+        if !OWN_IMAGE_SIZES.contains(&size) {
+            return Err(format!("image size must be one of {OWN_IMAGE_SIZES:?} pixels"));
         }
         Ok(ImageSet { size, names: Vec::new(), pixels: Vec::new(), skipped: Vec::new() })
     }

@@ -3,14 +3,19 @@
 //! The model and training code here compiles natively and to wasm; `web` only translates
 //! between JavaScript and it.
 
+//! Modules depend one way: fields → settings (with model) → data, grid → train → checkpoint,
+//! style; `web` and the CLI sit on top.
+
 pub mod adam;
 pub mod checkpoint;
 pub mod data;
+pub mod fields;
 pub mod grid;
 pub mod images;
 pub mod model;
 pub mod photo;
 pub mod rng;
+pub mod settings;
 pub mod style;
 pub mod train;
 

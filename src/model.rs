@@ -7,9 +7,11 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, tanh};
+use serde::{Deserialize, Serialize};
 
 /// Which of the lesson's networks to train.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// The lesson's convolutional GAN for 1x28x28 images (the default).
     Dcgan,
@@ -23,10 +25,6 @@ pub enum ModelKind {
 
 impl ModelKind {
     pub const ALL: [ModelKind; 4] = [ModelKind::Dcgan, ModelKind::Dcgan32, ModelKind::Dcgan64, ModelKind::Dense];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == s)
-    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -62,6 +60,16 @@ impl ModelKind {
             ModelKind::Dcgan32 => "DCGAN 32x32",
             ModelKind::Dcgan64 => "DCGAN 64x64",
             ModelKind::Dense => "dense GAN",
+        }
+    }
+
+    /// How the page offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ModelKind::Dcgan => "DCGAN 28×28 grey (the lesson's)",
+            ModelKind::Dcgan32 => "DCGAN 32×32 colour",
+            ModelKind::Dcgan64 => "DCGAN 64×64 colour",
+            ModelKind::Dense => "Dense GAN (MLP)",
         }
     }
 
@@ -481,8 +489,9 @@ mod tests {
         assert!(ModelKind::Dcgan.check_shape([3, 32, 32]).is_err());
         assert!(ModelKind::Dcgan64.check_shape([3, 32, 32]).is_err());
         assert_eq!(ModelKind::dcgan_for([3, 64, 64]), Some(ModelKind::Dcgan64));
+        // The settings' JSON (checkpoints, the page) names each model as the page does.
         for k in ModelKind::ALL {
-            assert_eq!(ModelKind::parse(k.name()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.name());
         }
     }
 

@@ -14,12 +14,31 @@ use burn::tensor::activation::relu;
 
 use crate::photo::{Rgb, fit_longest, resize};
 use crate::rng::Rng;
-use crate::train::{FieldError, take_pending};
+use crate::settings::{Init, StyleConfig};
+use crate::train::{read_f32, take_pending};
 
 /// The mean the network subtracts, in BGR order.
 pub const MEAN_BGR: [f32; 3] = [104.00699, 116.66877, 122.67892];
-/// Losses recorded per iteration: total, content, style, total variation.
-pub const STYLE_STATS: usize = 4;
+
+/// The losses of one iteration, read back from the device (each normalised, before weighting
+/// except `total`).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct StyleStats {
+    pub total: f32,
+    pub content: f32,
+    pub style: f32,
+    pub tv: f32,
+}
+
+impl StyleStats {
+    /// Values per iteration in the device's buffer, in the order of the fields.
+    pub const LEN: usize = 4;
+
+    /// Splits read-back losses into iterations.
+    pub fn split(values: &[f32]) -> Vec<StyleStats> {
+        values.chunks_exact(Self::LEN).map(|c| StyleStats { total: c[0], content: c[1], style: c[2], tv: c[3] }).collect()
+    }
+}
 
 fn conv3(cin: usize, cout: usize, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [3, 3])
@@ -119,105 +138,6 @@ pub fn total_variation(x: Tensor<4>) -> Tensor<1> {
     let dy = x.clone().slice([0..n, 0..c, 1..h, 0..w]) - x.clone().slice([0..n, 0..c, 0..h - 1, 0..w]);
     let dx = x.clone().slice([0..n, 0..c, 0..h, 1..w]) - x.slice([0..n, 0..c, 0..h, 0..w - 1]);
     dy.square().mean() + dx.square().mean()
-}
-
-/// Where the optimised image starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Init {
-    Content,
-    Noise,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct StyleConfig {
-    /// Longest side of the output, in pixels.
-    pub size: u32,
-    pub content_weight: f32,
-    pub style_weight: f32,
-    pub tv_weight: f32,
-    pub iterations: usize,
-    pub init: Init,
-    /// Transfer on luminance only: the output keeps the photo's colours.
-    pub keep_colors: bool,
-    /// Adam's step size, in [0, 1] image units.
-    pub lr: f32,
-    pub seed: u64,
-}
-
-impl Default for StyleConfig {
-    fn default() -> Self {
-        StyleConfig {
-            size: 256,
-            content_weight: 1.0,
-            style_weight: 10.0,
-            tv_weight: 10.0,
-            iterations: 200,
-            init: Init::Content,
-            keep_colors: false,
-            lr: 0.02,
-            seed: 7,
-        }
-    }
-}
-
-/// The output sizes the page offers (128: a quick preview on slow GPUs).
-pub const SIZES: [u32; 4] = [128, 256, 384, 512];
-
-/// Parses the style settings as typed; every bad field gets a message. `sizes` lists the
-/// allowed output sizes.
-pub fn parse_style_config(
-    size: &str,
-    content_weight: &str,
-    style_weight: &str,
-    tv_weight: &str,
-    iterations: &str,
-    init: &str,
-    keep_colors: bool,
-    sizes: &[u32],
-) -> Result<StyleConfig, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut bad = |field: &'static str, message: String| errors.push(FieldError { field, message });
-    let d = StyleConfig::default();
-    let size = match size.trim().parse::<u32>() {
-        Ok(s) if sizes.contains(&s) => s,
-        _ => {
-            bad("style_size", format!("size must be one of {sizes:?}"));
-            d.size
-        }
-    };
-    let mut weight = |field: &'static str, s: &str, max: f32| match s.trim().parse::<f32>() {
-        Ok(v) if v.is_finite() && (0.0..=max).contains(&v) => v,
-        _ => {
-            bad(field, format!("must be a number from 0 to {max}"));
-            0.0
-        }
-    };
-    let content_weight = weight("content_weight", content_weight, 1e4);
-    let style_weight = weight("style_weight", style_weight, 1e6);
-    let tv_weight = weight("tv_weight", tv_weight, 1e6);
-    let iterations = match iterations.trim().parse::<usize>() {
-        Ok(n) if (1..=5000).contains(&n) => n,
-        _ => {
-            bad("iterations", "must be a whole number from 1 to 5000".to_string());
-            d.iterations
-        }
-    };
-    let init = match init {
-        "content" => Init::Content,
-        "noise" => Init::Noise,
-        _ => {
-            bad("style_init", "start from \"content\" or \"noise\"".to_string());
-            Init::Content
-        }
-    };
-    if errors.is_empty() && content_weight == 0.0 && style_weight == 0.0 {
-        errors.push(FieldError { field: "style_weight", message: "content and style weights cannot both be 0".into() });
-    }
-    if errors.is_empty() {
-        Ok(StyleConfig { size, content_weight, style_weight, tv_weight, iterations, init, keep_colors, ..d })
-    } else {
-        Err(errors)
-    }
 }
 
 /// RGB bytes to a `[1, 3, h, w]` tensor in [0, 1].
@@ -372,7 +292,7 @@ impl Stylizer {
         self.pending.push(Tensor::cat(vec![total.inner(), content.inner(), style.inner(), tv.inner()], 0));
     }
 
-    /// The losses of the iterations since the last call, `[iterations * STYLE_STATS]`.
+    /// The losses of the iterations since the last call, `[iterations * StyleStats::LEN]`.
     pub fn take_stats(&mut self) -> Option<Tensor<1>> {
         take_pending(&mut self.pending)
     }
@@ -391,6 +311,21 @@ impl Stylizer {
     pub fn done(&self) -> bool {
         self.iteration >= self.config.iterations
     }
+
+    /// Runs up to `n` iterations (not past the configured number) and reads their losses back
+    /// in one transfer.
+    pub async fn run_chunk(&mut self, n: usize) -> Result<Vec<StyleStats>, String> {
+        for _ in 0..n {
+            if self.done() {
+                break;
+            }
+            self.step();
+        }
+        match self.take_stats() {
+            Some(t) => Ok(StyleStats::split(&read_f32(t).await?)),
+            None => Ok(Vec::new()),
+        }
+    }
 }
 
 /// A one-channel (luminance) image repeated to the three channels the network takes.
@@ -402,11 +337,6 @@ fn mean_std(x: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
     let mean = x.clone().mean().reshape([1, 1, 1, 1]);
     let var = (x - mean.clone()).square().mean().reshape([1, 1, 1, 1]);
     (mean, var.add_scalar(1e-6).sqrt())
-}
-
-/// Splits read-back losses into per-iteration `[total, content, style, tv]`.
-pub fn split_style_stats(values: &[f32]) -> Vec<[f32; STYLE_STATS]> {
-    values.chunks_exact(STYLE_STATS).map(|c| [c[0], c[1], c[2], c[3]]).collect()
 }
 
 /// The reference input of tools/convert_vgg.py: `((c*31 + y*7 + x*13) % 17) / 16`, [1,3,32,32].

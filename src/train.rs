@@ -1,221 +1,52 @@
 //! The training loop (burn-train does not run on wasm, so it is ours).
 //!
-//! One step: D on a real batch (label 1, or less with one-sided label smoothing) and a
-//! generated batch (label 0) — `d_steps` times, or not at all while D's loss is below the skip
-//! threshold — then G through D with label 1. BCE on logits or least squares (LSGAN).
-//! Statistics of each step stay on the device until the caller reads a whole run of steps back
-//! at once (see [`Trainer::take_stats`]).
+//! One step is the lesson's game: (1) D learns to tell a real batch (label 1, or less with
+//! one-sided label smoothing) from a generated one (label 0) — `d_steps` times, or not at all
+//! while D's loss is below the skip threshold — then (2) G learns to make D say 1. BCE on
+//! logits or least squares (LSGAN). Each step's [`StepStats`] stay on the device until
+//! [`Trainer::run_chunk`] reads a whole run of steps back at once.
 
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, sigmoid};
 use burn::tensor::{Distribution, TensorData};
+use serde::Serialize;
 
 use crate::adam::Adam;
 use crate::data::{Dataset, DeviceData, Sampler};
-use crate::model::{Discriminator, Generator, ModelKind};
+use crate::grid::GRID;
+use crate::model::{Discriminator, Generator};
 use crate::rng::Rng;
+use crate::settings::{GanConfig, GanLive, Loss};
 
-/// Number of samples in the fixed-noise grid (8 x 8).
-pub const GRID: usize = 64;
-/// Values per step in the statistics read back: D loss, G loss, mean D(x), mean D(G(z)),
-/// D steps skipped in this step.
-pub const STATS: usize = 5;
-
-/// The loss the two networks play with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Loss {
-    /// Binary cross-entropy on D's logits (the lesson's).
-    Bce,
-    /// Least squares on D's raw output (LSGAN, Mao et al. 2017): targets 1 real, 0 generated.
-    Lsgan,
+/// What one training step measured, read back from the device.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StepStats {
+    pub d_loss: f32,
+    pub g_loss: f32,
+    /// Mean D(x) on the real batch: a probability (BCE) or a raw score (LSGAN).
+    pub d_real: f32,
+    /// Mean D(G(z)) on the generated batch.
+    pub d_fake: f32,
+    /// D steps skipped in this step (the skip trick).
+    pub d_skipped: f32,
 }
 
-impl Loss {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "bce" => Some(Loss::Bce),
-            "lsgan" => Some(Loss::Lsgan),
-            _ => None,
-        }
+impl StepStats {
+    /// Values per step in the device's statistics buffer, in the order of the fields.
+    pub const LEN: usize = 5;
+
+    /// Splits a read-back statistics buffer into steps.
+    pub fn split(values: &[f32]) -> Vec<StepStats> {
+        values
+            .chunks_exact(Self::LEN)
+            .map(|c| StepStats { d_loss: c[0], g_loss: c[1], d_real: c[2], d_fake: c[3], d_skipped: c[4] })
+            .collect()
     }
-    pub fn name(self) -> &'static str {
-        match self {
-            Loss::Bce => "bce",
-            Loss::Lsgan => "lsgan",
-        }
-    }
-}
 
-/// Everything the user sets before training. `lr_g`, `lr_d`, `real_label`, `d_steps` and
-/// `skip_d_below` can also change while it runs ([`Trainer::set_live`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct GanConfig {
-    pub model: ModelKind,
-    pub batch_size: usize,
-    pub latent: usize,
-    pub lr_g: f64,
-    pub lr_d: f64,
-    pub beta1: f64,
-    pub seed: u64,
-    pub loss: Loss,
-    /// The real label D learns (1 = none; 0.9 = one-sided label smoothing).
-    pub real_label: f64,
-    /// D steps per G step.
-    pub d_steps: usize,
-    /// Skip D's steps while its last loss is below this (0 = never skip).
-    pub skip_d_below: f64,
-    /// Mirror each real image left-right with probability 1/2.
-    pub flip: bool,
-}
-
-impl Default for GanConfig {
-    fn default() -> Self {
-        GanConfig {
-            model: ModelKind::Dcgan,
-            batch_size: 64,
-            latent: 100,
-            lr_g: 2e-4,
-            lr_d: 2e-4,
-            beta1: 0.5,
-            seed: 1,
-            loss: Loss::Bce,
-            real_label: 1.0,
-            d_steps: 1,
-            skip_d_below: 0.0,
-            flip: false,
-        }
-    }
-}
-
-/// The settings as a person typed them (the page's fields, the CLI's flags).
-#[derive(Clone, Debug, PartialEq)]
-pub struct ConfigInput {
-    pub model: String,
-    pub batch_size: String,
-    pub latent: String,
-    pub lr_g: String,
-    pub lr_d: String,
-    pub beta1: String,
-    pub loss: String,
-    pub real_label: String,
-    pub d_steps: String,
-    pub skip_d_below: String,
-    pub flip: bool,
-}
-
-impl Default for ConfigInput {
-    fn default() -> Self {
-        let s = |v: &str| v.to_string();
-        ConfigInput {
-            model: s("dcgan"),
-            batch_size: s("64"),
-            latent: s("100"),
-            lr_g: s("2e-4"),
-            lr_d: s("2e-4"),
-            beta1: s("0.5"),
-            loss: s("bce"),
-            real_label: s("1"),
-            d_steps: s("1"),
-            skip_d_below: s("0"),
-            flip: false,
-        }
-    }
-}
-
-/// A refused setting: which field and why.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-/// Parses and checks the settings as typed by a person; every bad field gets a message.
-/// `shape` is the loaded data's `[channels, height, width]` (None: not loaded yet).
-pub fn parse_config(input: &ConfigInput, shape: Option<[usize; 3]>, dataset_len: usize) -> Result<GanConfig, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut err = |field: &'static str, message: String| errors.push(FieldError { field, message });
-    let model = match ModelKind::parse(&input.model) {
-        Some(m) => {
-            if let Some(Err(e)) = shape.map(|s| m.check_shape(s)) {
-                err("model", e);
-            }
-            m
-        }
-        None => {
-            err("model", format!("unknown model '{}'", input.model));
-            ModelKind::Dcgan
-        }
-    };
-    let int = |s: &str| s.trim().parse::<usize>().ok();
-    let float = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
-    let max_batch = dataset_len.clamp(1, 1024);
-    let batch_size = match int(&input.batch_size) {
-        Some(b) if (1..=max_batch).contains(&b) => b,
-        _ => {
-            err("batch_size", format!("batch size must be a whole number from 2 to {max_batch}"));
-            64
-        }
-    };
-    // BatchNorm needs at least two samples to have a variance.
-    let batch_size = if batch_size == 1 {
-        err("batch_size", "batch size must be at least 2 (BatchNorm needs two samples)".into());
-        2
-    } else {
-        batch_size
-    };
-    let latent = match int(&input.latent) {
-        Some(l) if (1..=1024).contains(&l) => l,
-        _ => {
-            err("latent", "latent size must be a whole number from 1 to 1024".into());
-            100
-        }
-    };
-    let mut lr = |field: &'static str, s: &str| match float(s) {
-        Some(v) if v > 0.0 && v <= 1.0 => v,
-        _ => {
-            err(field, "learning rate must be a number above 0 and at most 1 (e.g. 2e-4)".into());
-            2e-4
-        }
-    };
-    let lr_g = lr("lr_g", &input.lr_g);
-    let lr_d = lr("lr_d", &input.lr_d);
-    let beta1 = match float(&input.beta1) {
-        Some(v) if (0.0..1.0).contains(&v) => v,
-        _ => {
-            err("beta1", "beta1 must be a number from 0 up to (not including) 1".into());
-            0.5
-        }
-    };
-    let loss = Loss::parse(&input.loss).unwrap_or_else(|| {
-        err("loss", format!("unknown loss '{}' (bce or lsgan)", input.loss));
-        Loss::Bce
-    });
-    let real_label = match float(&input.real_label) {
-        Some(v) if (0.5..=1.0).contains(&v) => v,
-        _ => {
-            err("real_label", "the real label must be a number from 0.5 to 1 (1 = no smoothing, 0.9 is usual)".into());
-            1.0
-        }
-    };
-    let d_steps = match int(&input.d_steps) {
-        Some(k) if (1..=10).contains(&k) => k,
-        _ => {
-            err("d_steps", "D steps per G step must be a whole number from 1 to 10".into());
-            1
-        }
-    };
-    let skip_d_below = match float(&input.skip_d_below) {
-        Some(v) if (0.0..=10.0).contains(&v) => v,
-        _ => {
-            err("skip_d_below", "the skip threshold must be a number from 0 (never skip) to 10".into());
-            0.0
-        }
-    };
-    if errors.is_empty() {
-        Ok(GanConfig { model, batch_size, latent, lr_g, lr_d, beta1, seed: 1, loss, real_label, d_steps, skip_d_below, flip: input.flip })
-    } else {
-        Err(errors)
+    /// Whether every value is a finite number (not NaN, not infinite).
+    pub fn is_finite(&self) -> bool {
+        [self.d_loss, self.g_loss, self.d_real, self.d_fake, self.d_skipped].iter().all(|v| v.is_finite())
     }
 }
 
@@ -262,10 +93,18 @@ pub struct Trainer {
     pub step: usize,
     pending: Vec<Tensor<1>>,
     rng: Rng,
-    /// D's loss in the last step read back ([`Trainer::note_stats`]); the skip trick uses it.
+    /// D's loss in the last step read back; the skip trick decides from it.
     pub last_d_loss: Option<f32>,
     /// Diversity of a sample of the real data ([`crate::images::diversity`]).
     pub real_diversity: f32,
+}
+
+/// What D's pass over a real and a generated batch gives: its loss (with its graph, on the
+/// training device) and its mean outputs on each batch.
+struct DPass {
+    loss: Tensor<1>,
+    real: Tensor<1>,
+    fake: Tensor<1>,
 }
 
 impl Trainer {
@@ -277,20 +116,21 @@ impl Trainer {
 
     /// Like [`Trainer::new`], with a data set already on `device` (a new run reuses it).
     pub fn with_data(config: GanConfig, data: DeviceData, device: &Device) -> Self {
-        assert!(data.count >= config.batch_size, "data set smaller than a batch");
-        device.seed(config.seed);
+        let setup = &config.setup;
+        assert!(data.count >= setup.batch_size, "data set smaller than a batch");
+        device.seed(setup.seed);
         let train_device = device.clone().autodiff();
-        let mut rng = Rng::new(config.seed ^ 0xF1CE);
-        let fixed = rng.normals(GRID * config.latent);
+        let mut rng = Rng::new(setup.seed ^ 0xF1CE);
+        let fixed = rng.normals(GRID * setup.latent);
         Trainer {
-            g: Generator::new(config.model, config.latent, data.shape, &train_device),
-            d: Discriminator::new(config.model, data.shape, &train_device),
-            opt_g: Adam::new(config.beta1),
-            opt_d: Adam::new(config.beta1),
-            sampler: Sampler::new(data.count, config.batch_size, config.seed),
+            g: Generator::new(setup.model, setup.latent, data.shape, &train_device),
+            d: Discriminator::new(setup.model, data.shape, &train_device),
+            opt_g: Adam::new(setup.beta1),
+            opt_d: Adam::new(setup.beta1),
+            sampler: Sampler::new(data.count, setup.batch_size, setup.seed),
             shape: data.shape,
             data: data.images,
-            fixed_noise: Tensor::from_data(TensorData::new(fixed.clone(), [GRID, config.latent]), &train_device),
+            fixed_noise: Tensor::from_data(TensorData::new(fixed.clone(), [GRID, setup.latent]), &train_device),
             fixed,
             step: 0,
             pending: Vec::new(),
@@ -307,9 +147,9 @@ impl Trainer {
     pub fn real_batch(&mut self) -> Tensor<4> {
         let idx = self.sampler.next_index_tensor(&self.device.clone().inner());
         let [c, h, w] = self.shape;
-        let b = self.config.batch_size;
+        let b = self.config.setup.batch_size;
         let batch = self.data.clone().select(0, idx).reshape([b, c, h, w]);
-        let batch = if self.config.flip {
+        let batch = if self.config.live.flip {
             let mask: Vec<f32> = (0..b).map(|_| (self.rng.uniform() < 0.5) as u8 as f32).collect();
             let mask = Tensor::<4>::from_data(TensorData::new(mask, [b, 1, 1, 1]), &batch.device());
             let flipped = batch.clone().flip([3]);
@@ -322,54 +162,61 @@ impl Trainer {
 
     /// Whether D's steps are skipped in the next step (its last loss is below the threshold).
     pub fn skips_d(&self) -> bool {
-        self.config.skip_d_below > 0.0 && self.last_d_loss.is_some_and(|l| (l as f64) < self.config.skip_d_below)
+        let below = self.config.live.skip_d_below;
+        below > 0.0 && self.last_d_loss.is_some_and(|l| (l as f64) < below)
     }
 
-    /// Whether the caller must read each step's statistics back before the next step (and
-    /// pass them to [`Trainer::note_stats`]): the skip trick decides from D's last loss.
+    /// Whether each step's statistics must be read back before the next step: the skip trick
+    /// decides from D's last loss.
     pub fn needs_feedback(&self) -> bool {
-        self.config.skip_d_below > 0.0
+        self.config.live.skip_d_below > 0.0
     }
 
-    /// Tells the trainer the statistics read back (the last step's D loss drives skipping).
-    pub fn note_stats(&mut self, values: &[f32]) {
-        if let Some(last) = split_stats(values).last() {
-            self.last_d_loss = Some(last[0]);
-        }
-    }
-
-    /// One training iteration. Nothing is read back from the device.
+    /// One training iteration, the lesson's two updates. Nothing is read back from the device.
     pub fn train_step(&mut self) {
-        let b = self.config.batch_size;
-        let skip = self.skips_d();
-        // G's batch, made once: detached for D's (last) step, with its graph for G's step.
+        let b = self.config.setup.batch_size;
+        // G's batch, made once: detached for D's (last) update, with its graph for G's.
         let fake = self.generate(b);
-        let mut d_stats = None;
-        // A skipped step only measures D once (for the charts and the next decision).
-        let d_steps = if skip { 1 } else { self.config.d_steps };
-        for k in 0..d_steps {
+
+        // (1) Update D: maximise log D(x) + log(1 - D(G(z))).
+        let skip = self.skips_d();
+        let d = if skip {
+            // D is winning easily: leave it as it is and only measure it (for the charts and
+            // the next step's decision), so that G can catch up.
             let real = self.real_batch();
-            let fake_d = if k + 1 == d_steps { fake.clone().detach() } else { self.generate(b).detach() };
-            d_stats = Some(self.d_step_with(real, fake_d, !skip));
-        }
-        let (d_loss, d_real, d_fake) = d_stats.expect("at least one D step");
+            self.d_pass(real, fake.clone().detach())
+        } else {
+            let k = self.config.live.d_steps;
+            let mut last = None;
+            for i in 0..k {
+                let real = self.real_batch();
+                let fake_d = if i + 1 == k { fake.clone().detach() } else { self.generate(b).detach() };
+                last = Some(self.d_update(real, fake_d));
+            }
+            last.expect("at least one D step")
+        };
+
+        // (2) Update G: maximise log D(G(z)) (G's batch labelled real, only G's weights move).
         let g_loss = self.g_step(fake);
-        let skipped = if skip { self.config.d_steps as f32 } else { 0.0 };
-        let skipped = Tensor::<1>::from_data(TensorData::new(vec![skipped], [1]), &d_loss.device());
-        let stats = Tensor::cat(vec![d_loss, g_loss, d_real, d_fake, skipped], 0);
+
+        let skipped = if skip { self.config.live.d_steps as f32 } else { 0.0 };
+        let skipped = Tensor::<1>::from_data(TensorData::new(vec![skipped], [1]), &g_loss.device());
+        // In StepStats' order.
+        let stats = Tensor::cat(vec![d.loss.inner(), g_loss, d.real, d.fake, skipped], 0);
         self.pending.push(stats);
         self.step += 1;
     }
 
     /// A generated batch from fresh noise, on the training device (graph kept for G's step).
     pub fn generate(&self, n: usize) -> Tensor<4> {
-        let z = Tensor::<2>::random([n, self.config.latent], Distribution::Normal(0.0, 1.0), &self.device);
+        let z = Tensor::<2>::random([n, self.config.setup.latent], Distribution::Normal(0.0, 1.0), &self.device);
         self.g.forward(z)
     }
 
+    /// D's loss: real → the real label, generated → 0.
     fn d_loss(&self, real_logits: Tensor<1>, fake_logits: Tensor<1>) -> Tensor<1> {
-        let real = self.config.real_label as f32;
-        match self.config.loss {
+        let real = self.config.live.real_label as f32;
+        match self.config.setup.loss {
             Loss::Bce => bce_with_logits(real_logits, real) + bce_with_logits(fake_logits, 0.0),
             Loss::Lsgan => least_squares(real_logits, real) + least_squares(fake_logits, 0.0),
         }
@@ -377,46 +224,71 @@ impl Trainer {
 
     /// What the D chart shows: the probability D gives (BCE) or its raw score (LSGAN).
     fn d_output(&self, logits: Tensor<1>) -> Tensor<1> {
-        match self.config.loss {
+        match self.config.setup.loss {
             Loss::Bce => sigmoid(logits).mean(),
             Loss::Lsgan => logits.mean(),
         }
     }
 
-    /// D's step: real → the real label, generated → 0. Returns (D loss, mean D(x), mean
-    /// D(G(z))) as plain one-element tensors.
-    pub fn d_step(&mut self, real: Tensor<4>, fake: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
-        self.d_step_with(real, fake, true)
-    }
-
-    /// [`Trainer::d_step`], or only its losses when `update` is false (a skipped step).
-    pub fn d_step_with(&mut self, real: Tensor<4>, fake: Tensor<4>, update: bool) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
+    fn d_pass(&self, real: Tensor<4>, fake: Tensor<4>) -> DPass {
         let real_logits = self.d.forward(real);
         let fake_logits = self.d.forward(fake);
-        let d_loss = self.d_loss(real_logits.clone(), fake_logits.clone());
-        if update {
-            let grads = GradientsParams::from_grads(d_loss.backward(), &self.d);
-            self.d = self.opt_d.step(self.config.lr_d, self.d.clone(), grads);
+        DPass {
+            loss: self.d_loss(real_logits.clone(), fake_logits.clone()),
+            real: self.d_output(real_logits.inner()),
+            fake: self.d_output(fake_logits.inner()),
         }
-        (d_loss.inner(), self.d_output(real_logits.inner()), self.d_output(fake_logits.inner()))
+    }
+
+    fn d_update(&mut self, real: Tensor<4>, fake: Tensor<4>) -> DPass {
+        let pass = self.d_pass(real, fake);
+        let grads = GradientsParams::from_grads(pass.loss.backward(), &self.d);
+        self.d = self.opt_d.step(self.config.live.lr_d, self.d.clone(), grads);
+        pass
+    }
+
+    /// One update of D on a real and a generated batch. Returns (D loss, mean D(x), mean
+    /// D(G(z))) as plain one-element tensors.
+    pub fn d_step(&mut self, real: Tensor<4>, fake: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
+        let pass = self.d_update(real, fake);
+        (pass.loss.inner(), pass.real, pass.fake)
     }
 
     /// G's step: its batch through D with label 1. Only G's parameters are stepped.
     pub fn g_step(&mut self, fake: Tensor<4>) -> Tensor<1> {
         let out = self.d.forward(fake);
-        let g_loss = match self.config.loss {
+        let g_loss = match self.config.setup.loss {
             Loss::Bce => bce_with_logits(out, 1.0),
             Loss::Lsgan => least_squares(out, 1.0),
         };
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.g);
-        self.g = self.opt_g.step(self.config.lr_g, self.g.clone(), grads);
+        self.g = self.opt_g.step(self.config.live.lr_g, self.g.clone(), grads);
         g_loss.inner()
     }
 
-    /// The statistics of the steps since the last call, as one `[steps * STATS]` tensor to
-    /// read back in a single transfer. `None` if no step ran.
+    /// The statistics of the steps since the last call, as one `[steps * StepStats::LEN]`
+    /// tensor to read back in a single transfer. `None` if no step ran.
     pub fn take_stats(&mut self) -> Option<Tensor<1>> {
         take_pending(&mut self.pending)
+    }
+
+    /// Runs `steps` iterations and reads their statistics back: in one transfer, or after
+    /// every step while the skip trick needs D's last loss. The page and the CLI both train
+    /// through this.
+    pub async fn run_chunk(&mut self, steps: usize) -> Result<Vec<StepStats>, String> {
+        let mut out = Vec::with_capacity(steps);
+        let mut left = steps;
+        while left > 0 {
+            let n = if self.needs_feedback() { 1 } else { left };
+            for _ in 0..n {
+                self.train_step();
+            }
+            left -= n;
+            let stats = StepStats::split(&read_f32(self.take_stats().expect("steps ran")).await?);
+            self.last_d_loss = stats.last().map(|s| s.d_loss);
+            out.extend(stats);
+        }
+        Ok(out)
     }
 
     /// Generated images for the fixed noise batch, `[GRID, c, h, w]` in [-1, 1].
@@ -429,7 +301,7 @@ impl Trainer {
     /// ends included), `[steps, c, h, w]`. They go through G together with the grid's noise so
     /// BatchNorm sees the grid's statistics and the ends look like the grid's tiles.
     pub fn interpolate(&self, a: usize, b: usize, steps: usize) -> Tensor<4> {
-        let l = self.config.latent;
+        let l = self.config.setup.latent;
         let (za, zb) = (&self.fixed[a * l..(a + 1) * l], &self.fixed[b * l..(b + 1) * l]);
         let path: Vec<f32> = (0..steps).flat_map(|i| slerp(za, zb, i as f32 / (steps - 1).max(1) as f32)).collect();
         let path = Tensor::<2>::from_data(TensorData::new(path, [steps, l]), &self.device);
@@ -440,14 +312,15 @@ impl Trainer {
 
     /// Replaces the grid's noise (`GRID * latent` values), e.g. from a checkpoint.
     pub fn set_fixed(&mut self, noise: Vec<f32>) {
-        assert_eq!(noise.len(), GRID * self.config.latent, "fixed noise size");
-        self.fixed_noise = Tensor::from_data(TensorData::new(noise.clone(), [GRID, self.config.latent]), &self.device);
+        let l = self.config.setup.latent;
+        assert_eq!(noise.len(), GRID * l, "fixed noise size");
+        self.fixed_noise = Tensor::from_data(TensorData::new(noise.clone(), [GRID, l]), &self.device);
         self.fixed = noise;
     }
 
     /// Draws new noise for grid sample `i`.
     pub fn resample(&mut self, i: usize) {
-        let l = self.config.latent;
+        let l = self.config.setup.latent;
         let mut fixed = self.fixed.clone();
         fixed[i * l..(i + 1) * l].copy_from_slice(&self.rng.normals(l));
         self.set_fixed(fixed);
@@ -462,19 +335,9 @@ impl Trainer {
         self.sampler.batch_in_epoch() as f64 / self.sampler.batches_per_epoch() as f64
     }
 
-    pub fn set_learning_rates(&mut self, lr_g: f64, lr_d: f64) {
-        self.config.lr_g = lr_g;
-        self.config.lr_d = lr_d;
-    }
-
-    /// Takes the settings that may change while training from `c` (learning rates, real
-    /// label, D steps, skip threshold); the others stay those the run began with.
-    pub fn set_live(&mut self, c: &GanConfig) {
-        self.config.lr_g = c.lr_g;
-        self.config.lr_d = c.lr_d;
-        self.config.real_label = c.real_label;
-        self.config.d_steps = c.d_steps;
-        self.config.skip_d_below = c.skip_d_below;
+    /// Takes the settings that may change while training; the run's shape stays.
+    pub fn set_live(&mut self, live: GanLive) {
+        self.config.live = live;
     }
 
     /// The device the run trains on (autodiff).
@@ -488,8 +351,8 @@ pub fn take_pending(pending: &mut Vec<Tensor<1>>) -> Option<Tensor<1>> {
     if pending.is_empty() { None } else { Some(Tensor::cat(std::mem::take(pending), 0)) }
 }
 
-/// Splits a read-back statistics buffer into per-step `[D loss, G loss, D(x), D(G(z)),
-/// D steps skipped]`.
-pub fn split_stats(values: &[f32]) -> Vec<[f32; STATS]> {
-    values.chunks_exact(STATS).map(|c| [c[0], c[1], c[2], c[3], c[4]]).collect()
+/// Reads a tensor back from the device (asynchronously: the browser's GPU reads must be).
+pub async fn read_f32(t: Tensor<1>) -> Result<Vec<f32>, String> {
+    let data = t.into_data_async().await.map_err(|e| format!("reading from the device failed: {e}"))?;
+    data.try_to_vec::<f32>().map_err(|e| format!("reading from the device failed: {e:?}"))
 }

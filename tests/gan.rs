@@ -9,7 +9,10 @@ use easel::data::Dataset;
 use easel::images::{ImageSet, center_square, diversity, prepare};
 use easel::model::ModelKind;
 use easel::photo::{Rgb, encode_png};
-use easel::train::{ConfigInput, GanConfig, Loss, Trainer, parse_config, split_stats};
+use easel::fields::Form;
+use easel::settings::{DataFit, GanConfig, GanSetup, Loss};
+use easel::train::Trainer;
+use futures_lite::future::block_on;
 
 fn params<M: Module>(m: &M) -> Vec<f32> {
     struct Collect(Vec<f32>);
@@ -65,7 +68,11 @@ fn halves(n: usize) -> Dataset {
 }
 
 fn config(model: ModelKind, batch: usize) -> GanConfig {
-    GanConfig { model, batch_size: batch, latent: 16, ..GanConfig::default() }
+    GanConfig { setup: GanSetup { model, batch_size: batch, latent: 16, ..GanSetup::default() }, ..GanConfig::default() }
+}
+
+fn form(pairs: &[(&str, &str)]) -> Form {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 #[test]
@@ -143,20 +150,20 @@ fn diversity_is_zero_for_identical_images_and_grows_with_difference() {
 fn colour_dcgan_trains_on_own_images() {
     let device = Device::flex();
     let data = own_folder().to_dataset().unwrap();
-    let input = ConfigInput { model: "dcgan32".into(), batch_size: "8".into(), latent: "16".into(), flip: true, ..ConfigInput::default() };
-    let config = parse_config(&input, Some([3, 32, 32]), data.count).unwrap();
+    let input = form(&[("model", "dcgan32"), ("batch_size", "8"), ("latent", "16"), ("flip", "true")]);
+    let fit = Some(DataFit { shape: [3, 32, 32], count: data.count });
+    let config = GanConfig::parse(&input, fit).unwrap();
+    assert!(config.live.flip);
     let mut t = Trainer::new(config, &data, &device);
-    for _ in 0..3 {
-        t.train_step();
-    }
-    let stats = split_stats(&t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap());
+    let stats = block_on(t.run_chunk(3)).unwrap();
     assert_eq!(stats.len(), 3);
-    assert!(stats.iter().flatten().all(|v| v.is_finite()));
+    assert!(stats.iter().all(|s| s.is_finite()), "{stats:?}");
     let s = values(t.samples());
     assert_eq!(s.len(), 64 * 3 * 32 * 32);
     // The wrong model for the data is refused with a message.
-    let wrong = ConfigInput { model: "dcgan".into(), ..input };
-    let errs = parse_config(&wrong, Some([3, 32, 32]), data.count).unwrap_err();
+    let mut wrong = input.clone();
+    wrong.insert("model".into(), "dcgan".into());
+    let errs = GanConfig::parse(&wrong, fit).unwrap_err();
     assert_eq!(errs[0].field, "model");
     assert!(errs[0].message.contains("1x28x28"), "{}", errs[0].message);
 }
@@ -165,22 +172,20 @@ fn colour_dcgan_trains_on_own_images() {
 fn skipping_leaves_d_unchanged_and_counts_the_skip() {
     let device = Device::flex();
     let mut c = config(ModelKind::Dcgan32, 4);
-    c.skip_d_below = 0.5;
+    c.live.skip_d_below = 0.5;
     let mut t = Trainer::new(c, &halves(16), &device);
     assert!(t.needs_feedback());
     // No loss known yet: D trains.
     let d0 = params(&t.d);
-    t.train_step();
-    let v = t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap();
-    t.note_stats(&v);
-    assert_eq!(split_stats(&v)[0][4], 0.0);
+    let s = block_on(t.run_chunk(1)).unwrap();
+    assert_eq!(s[0].d_skipped, 0.0);
+    assert_eq!(t.last_d_loss, Some(s[0].d_loss), "the chunk tells the skip trick D's last loss");
     let (g1, d1) = (params(&t.g), params(&t.d));
     assert!(d0 != d1);
     // D's loss below the threshold: D is skipped, G still learns.
     t.last_d_loss = Some(0.1);
-    t.train_step();
-    let v = t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap();
-    assert_eq!(split_stats(&v)[0][4], 1.0, "the skip is counted");
+    let s = block_on(t.run_chunk(1)).unwrap();
+    assert_eq!(s[0].d_skipped, 1.0, "the skip is counted");
     assert!(params(&t.d) == d1, "a skipped step changed D");
     assert!(params(&t.g) != g1, "G did not learn in a skipped step");
     assert_eq!(t.opt_d.t, 1);
@@ -194,7 +199,7 @@ fn skipping_leaves_d_unchanged_and_counts_the_skip() {
 fn k_d_steps_per_g_step() {
     let device = Device::flex();
     let mut c = config(ModelKind::Dcgan32, 4);
-    c.d_steps = 3;
+    c.live.d_steps = 3;
     let mut t = Trainer::new(c, &halves(16), &device);
     t.train_step();
     assert_eq!((t.opt_d.t, t.opt_g.t), (3, 1));
@@ -209,8 +214,8 @@ fn label_smoothing_and_lsgan_change_d_step() {
     // Same seed -> same initial nets and batches; only the real label or the loss differs.
     let run = |real_label: f64, loss: Loss| {
         let mut c = config(ModelKind::Dcgan32, 8);
-        c.real_label = real_label;
-        c.loss = loss;
+        c.live.real_label = real_label;
+        c.setup.loss = loss;
         let mut t = Trainer::new(c, &data, &device);
         let real = t.real_batch();
         let fake = t.generate(8).detach();
@@ -246,7 +251,7 @@ fn flip_mirrors_about_half_the_real_images() {
     let data = halves(16);
     let mirrored_count = |flip: bool| {
         let mut c = config(ModelKind::Dcgan32, 8);
-        c.flip = flip;
+        c.live.flip = flip;
         let mut t = Trainer::new(c, &data, &device);
         let mut mirrored = 0;
         for _ in 0..4 {
@@ -305,8 +310,8 @@ fn checkpoint_round_trip_gives_identical_outputs() {
     let device = Device::flex();
     let data = halves(16);
     let mut c = config(ModelKind::Dcgan32, 4);
-    c.real_label = 0.9;
-    c.loss = Loss::Lsgan;
+    c.live.real_label = 0.9;
+    c.setup.loss = Loss::Lsgan;
     let mut t = Trainer::new(c, &data, &device);
     for _ in 0..3 {
         t.train_step();
@@ -321,7 +326,10 @@ fn checkpoint_round_trip_gives_identical_outputs() {
     }
     let info = read_info(&bytes).unwrap();
     assert_eq!((info.step, info.shape, info.data.as_str()), (3, [3, 32, 32], "halves"));
-    assert_eq!((info.input.loss.as_str(), info.input.real_label.as_str(), info.input.model.as_str()), ("lsgan", "0.9", "dcgan32"));
+    assert_eq!(info.config, t.config);
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let settings: serde_json::Value = serde_json::from_str(&header.metadata().as_ref().unwrap()["settings"]).unwrap();
+    assert_eq!((&settings["setup"]["loss"], &settings["live"]["real_label"], &settings["setup"]["model"]), (&"lsgan".into(), &0.9.into(), &"dcgan32".into()));
 
     let (r, _) = resume(&bytes, data.to_device(&device), &device).unwrap();
     assert_eq!(r.step, 3);
@@ -370,7 +378,49 @@ fn bad_and_mismatched_checkpoints_are_refused_with_a_reason() {
     let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let mut meta = header.metadata().clone().unwrap();
-    meta.insert("model".into(), "dense".into());
+    let mut settings: GanConfig = serde_json::from_str(&meta["settings"]).unwrap();
+    settings.setup.model = ModelKind::Dense;
+    meta.insert("settings".into(), serde_json::to_string(&settings).unwrap());
     let edited = safetensors::serialize(st.tensors(), Some(meta)).unwrap();
     assert!(err(&edited, data).contains("does not fit"));
+}
+
+/// `tests/data/checkpoint-v1.safetensors` was written by format-1 Easel (commit acd0d4c: each
+/// setting its own metadata entry): dense GAN, latent 3, on eight 1x2x2 images, 3 steps with
+/// non-default settings, Adam's moments left out to keep the file small.
+/// `checkpoint-v1-samples.json` holds that run's grid samples.
+#[test]
+fn a_format_1_checkpoint_still_resumes() {
+    let bytes = std::fs::read("tests/data/checkpoint-v1.safetensors").unwrap();
+    let info = read_info(&bytes).unwrap();
+    assert_eq!((info.step, info.shape, info.data.as_str()), (3, [1, 2, 2], "tiny 1x2x2 (8)"));
+    let want = GanConfig {
+        setup: GanSetup { model: ModelKind::Dense, batch_size: 4, latent: 3, beta1: 0.6, loss: Loss::Lsgan, seed: 5 },
+        live: easel::settings::GanLive { lr_g: 1e-3, lr_d: 5e-4, real_label: 0.9, d_steps: 2, skip_d_below: 0.05, flip: true },
+    };
+    assert_eq!(info.config, want);
+
+    let mut raw = b"EASELDS1".to_vec();
+    for v in [8u32, 1, 2, 2, 10] {
+        raw.extend_from_slice(&v.to_le_bytes());
+    }
+    raw.extend((0..8u8).map(|i| i % 10));
+    raw.extend((0..32u32).map(|i| (i * 37 % 256) as u8));
+    let data = Dataset::from_raw(&raw).unwrap();
+    let device = Device::flex();
+    let (mut t, _) = resume(&bytes, data.to_device(&device), &device).unwrap();
+    assert_eq!((t.step, t.config.clone(), t.opt_g.t), (3, want, 3));
+    let saved: Vec<f32> = serde_json::from_str(&std::fs::read_to_string("tests/data/checkpoint-v1-samples.json").unwrap()).unwrap();
+    let now = values(t.samples());
+    let max = saved.iter().zip(&now).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert_eq!(saved.len(), now.len());
+    assert!(max < 1e-5, "samples differ by {max} after resuming");
+    // It trains on, and saves as format 2.
+    let s = block_on(t.run_chunk(2)).unwrap();
+    assert!(s.iter().all(|s| s.is_finite()), "{s:?}");
+    let (layout, vals) = t.checkpoint_values();
+    let again = t.checkpoint_bytes(&layout, &vals.into_data().try_to_vec::<f32>().unwrap(), "tiny");
+    let (_, header) = safetensors::SafeTensors::read_metadata(&again).unwrap();
+    assert_eq!(header.metadata().as_ref().unwrap()["version"], "2");
+    assert_eq!(read_info(&again).unwrap().config, t.config);
 }

@@ -3,7 +3,9 @@
 
 use burn::prelude::*;
 use easel::photo::{Rgb, decode};
-use easel::style::{Init, StyleConfig, Stylizer, Vgg, gram, luminance, parse_style_config, reference_input, split_style_stats, total_variation};
+use easel::fields::{self, Form};
+use easel::settings::{Init, StyleConfig};
+use easel::style::{StyleStats, Stylizer, Vgg, gram, luminance, reference_input, total_variation};
 
 fn vgg(device: &Device) -> Vgg {
     let bytes = std::fs::read("www/models/vgg16.safetensors").expect("www/models/vgg16.safetensors (tools/convert_vgg.py)");
@@ -91,15 +93,12 @@ fn content_and_style() -> (Rgb, Rgb) {
     (Rgb { width: w, height: h, pixels: c }, Rgb { width: 64, height: 64, pixels: s })
 }
 
-fn run(config: StyleConfig, iterations: usize) -> (Stylizer, Vec<[f32; 4]>) {
+fn run(config: StyleConfig, iterations: usize) -> (Stylizer, Vec<StyleStats>) {
     let device = Device::flex();
     let (content, style) = content_and_style();
     let mut st = Stylizer::new(config, vgg(&device), &content, &style, &device).unwrap();
-    for _ in 0..iterations {
-        st.step();
-    }
-    let stats = st.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap();
-    (st, split_style_stats(&stats))
+    let stats = futures_lite::future::block_on(st.run_chunk(iterations)).unwrap();
+    (st, stats)
 }
 
 #[test]
@@ -107,12 +106,12 @@ fn total_loss_falls_over_20_iterations_at_64_px() {
     let config = StyleConfig { size: 64, iterations: 20, ..StyleConfig::default() };
     let (st, stats) = run(config, 20);
     assert_eq!(stats.len(), 20);
-    assert!(stats.iter().flatten().all(|v| v.is_finite()));
+    assert!(stats.iter().all(|s| [s.total, s.content, s.style, s.tv].iter().all(|v| v.is_finite())));
     let (first, last) = (stats[0], stats[19]);
     // Starting from the content photo: content loss starts at 0, style loss high.
-    assert!(first[1] < 1e-6, "content loss at the start {}", first[1]);
-    assert!(last[0] < 0.7 * first[0], "total {} -> {}", first[0], last[0]);
-    assert!(last[2] < first[2], "style {} -> {}", first[2], last[2]);
+    assert!(first.content < 1e-6, "content loss at the start {}", first.content);
+    assert!(last.total < 0.7 * first.total, "total {} -> {}", first.total, last.total);
+    assert!(last.style < first.style, "style {} -> {}", first.style, last.style);
     assert!(st.done());
     let out = values(st.output());
     assert_eq!(out.len(), 3 * 64 * 48);
@@ -123,7 +122,7 @@ fn total_loss_falls_over_20_iterations_at_64_px() {
 fn from_noise_the_content_loss_falls() {
     let config = StyleConfig { size: 64, init: Init::Noise, style_weight: 0.0, tv_weight: 0.0, ..StyleConfig::default() };
     let (_, stats) = run(config, 15);
-    assert!(stats[14][1] < 0.8 * stats[0][1], "content {} -> {}", stats[0][1], stats[14][1]);
+    assert!(stats[14].content < 0.8 * stats[0].content, "content {} -> {}", stats[0].content, stats[14].content);
 }
 
 /// YIQ chroma of planar RGB.
@@ -164,13 +163,17 @@ fn keeping_colours_changes_luminance_only() {
 
 #[test]
 fn style_settings_are_checked_field_by_field() {
-    let ok = parse_style_config("256", "1", "10", "10", "300", "content", false, &[256, 384, 512]).unwrap();
-    assert_eq!((ok.size, ok.iterations, ok.init), (256, 300, Init::Content));
-    let errs = parse_style_config("100", "-1", "abc", "1e9", "0", "sky", true, &[256, 384, 512]).unwrap_err();
-    let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
-    assert_eq!(fields, ["style_size", "content_weight", "style_weight", "tv_weight", "iterations", "style_init"]);
-    let both_zero = parse_style_config("256", "0", "0", "1", "10", "noise", false, &[256]).unwrap_err();
+    let form = |pairs: &[(&str, &str)]| -> Form { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+    let ok: StyleConfig = fields::parse(&form(&[("size", "256"), ("iterations", "300"), ("init", "noise"), ("keep_colors", "true")])).unwrap();
+    assert_eq!((ok.size, ok.iterations, ok.init, ok.keep_colors), (256, 300, Init::Noise, true));
+    let bad = form(&[("size", "8"), ("content_weight", "-1"), ("style_weight", "abc"), ("tv_weight", "1e9"), ("iterations", "0"), ("init", "sky")]);
+    let errs = fields::parse::<StyleConfig>(&bad).unwrap_err();
+    let names: Vec<&str> = errs.iter().map(|e| e.field).collect();
+    assert_eq!(names, ["size", "content_weight", "style_weight", "tv_weight", "iterations", "init"]);
+    let both_zero = fields::parse::<StyleConfig>(&form(&[("content_weight", "0"), ("style_weight", "0")])).unwrap_err();
     assert_eq!(both_zero[0].field, "style_weight");
+    // One default for the page and the CLI.
+    assert_eq!(StyleConfig::default().iterations, 200);
 }
 
 #[test]

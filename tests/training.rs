@@ -4,7 +4,8 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
 use easel::data::Dataset;
 use easel::model::ModelKind;
-use easel::train::{GanConfig, Trainer, split_stats};
+use easel::settings::{GanConfig, GanSetup};
+use easel::train::{StepStats, Trainer};
 
 /// All float parameters of a module, flattened.
 fn params<M: Module>(m: &M) -> Vec<f32> {
@@ -41,7 +42,7 @@ fn bars() -> Dataset {
 }
 
 fn config(model: ModelKind, batch: usize) -> GanConfig {
-    GanConfig { model, batch_size: batch, ..GanConfig::default() }
+    GanConfig { setup: GanSetup { model, batch_size: batch, ..GanSetup::default() }, ..GanConfig::default() }
 }
 
 #[test]
@@ -70,12 +71,12 @@ fn dcgan_steps_give_finite_losses_and_samples() {
     for _ in 0..3 {
         t.train_step();
     }
-    let stats = split_stats(&t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap());
+    let stats = StepStats::split(&t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap());
     assert_eq!(stats.len(), 3);
     for s in &stats {
-        assert!(s.iter().all(|v| v.is_finite()), "{s:?}");
-        assert!(s[0] > 0.0 && s[1] > 0.0);
-        assert!((0.0..=1.0).contains(&s[2]) && (0.0..=1.0).contains(&s[3]));
+        assert!(s.is_finite(), "{s:?}");
+        assert!(s.d_loss > 0.0 && s.g_loss > 0.0);
+        assert!((0.0..=1.0).contains(&s.d_real) && (0.0..=1.0).contains(&s.d_fake));
     }
     assert!(t.take_stats().is_none(), "stats are taken once");
     let samples = t.samples();
@@ -110,19 +111,19 @@ fn training_moves_d_and_g_the_way_they_must() {
     for _ in 0..300 {
         t.train_step();
         if t.step % 50 == 0 {
-            stats.extend(split_stats(&t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap()));
+            stats.extend(StepStats::split(&t.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap()));
         }
     }
     let after = distance_to_data(&t.samples().into_data().try_to_vec::<f32>().unwrap(), &data);
-    let mean = |r: std::ops::Range<usize>, k: usize| stats[r.clone()].iter().map(|s| s[k]).sum::<f32>() / r.len() as f32;
-    let (dx_early, dgz_early) = (mean(0..20, 2), mean(0..20, 3));
-    let dgz_min = stats.iter().map(|s| s[3]).fold(f32::MAX, f32::min);
-    let dgz_late = mean(250..300, 3);
+    let mean = |r: std::ops::Range<usize>, k: fn(&StepStats) -> f32| stats[r.clone()].iter().map(k).sum::<f32>() / r.len() as f32;
+    let (dx_early, dgz_early) = (mean(0..20, |s| s.d_real), mean(0..20, |s| s.d_fake));
+    let dgz_min = stats.iter().map(|s| s.d_fake).fold(f32::MAX, f32::min);
+    let dgz_late = mean(250..300, |s| s.d_fake);
     eprintln!("D(x) early {dx_early:.3}, D(G(z)) early {dgz_early:.3}, min {dgz_min:.3}, late {dgz_late:.3}; distance {before:.3} -> {after:.3}");
-    assert!(stats.iter().flatten().all(|v| v.is_finite()));
+    assert!(stats.iter().all(StepStats::is_finite));
     // D learns first: it tells real from generated and pushes D(G(z)) down from where it began.
     assert!(dx_early > 0.5 && dx_early > dgz_early + 0.1, "D did not learn: D(x) {dx_early}, D(G(z)) {dgz_early}");
-    assert!(dgz_min < 0.5 && dgz_min < stats[0][3] - 0.05, "D(G(z)) never fell: start {}, min {dgz_min}", stats[0][3]);
+    assert!(dgz_min < 0.5 && dgz_min < stats[0].d_fake - 0.05, "D(G(z)) never fell: start {}, min {dgz_min}", stats[0].d_fake);
     // Then G catches up: D(G(z)) climbs back from its low, and samples approach the data.
     assert!(dgz_late > dgz_min + 0.05, "G never fooled D more: min {dgz_min}, late {dgz_late}");
     assert!(after < before * 0.5, "samples did not approach the data: {before} -> {after}");

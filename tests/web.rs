@@ -7,7 +7,8 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::*;
 use easel::data::Dataset;
 use easel::model::ModelKind;
-use easel::train::{GanConfig, Trainer, split_stats};
+use easel::settings::{GanConfig, GanLive, GanSetup, Loss};
+use easel::train::{StepStats, Trainer};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
@@ -55,23 +56,21 @@ async fn params<M: Module>(m: &M) -> Vec<f32> {
 async fn webgpu_trains_the_lesson_dcgan_on_mnist() {
     let device = webgpu().await;
     let data = Dataset::from_gz_bytes(include_bytes!("../www/data/mnist.easelds.gz")).unwrap();
-    let config = GanConfig { model: ModelKind::Dcgan, batch_size: 8, ..GanConfig::default() };
+    let config = GanConfig { setup: GanSetup { model: ModelKind::Dcgan, batch_size: 8, ..GanSetup::default() }, ..GanConfig::default() };
     let mut t = Trainer::new(config, &data, &device);
     let g0 = params(&t.g).await;
     let d0 = params(&t.d).await;
 
-    for _ in 0..4 {
-        t.train_step();
-    }
-    let stats = split_stats(&read(t.take_stats().unwrap()).await);
+    // As the page trains: a chunk of steps, the statistics read back once, asynchronously.
+    let stats = t.run_chunk(4).await.expect("reads back");
     assert_eq!(stats.len(), 4);
     for s in &stats {
-        assert!(s.iter().all(|v| v.is_finite()), "non-finite statistics {s:?}");
-        assert!(s[0] > 0.0 && s[1] > 0.0, "losses must be positive: {s:?}");
-        assert!((0.0..=1.0).contains(&s[2]) && (0.0..=1.0).contains(&s[3]), "{s:?}");
+        assert!(s.is_finite(), "non-finite statistics {s:?}");
+        assert!(s.d_loss > 0.0 && s.g_loss > 0.0, "losses must be positive: {s:?}");
+        assert!((0.0..=1.0).contains(&s.d_real) && (0.0..=1.0).contains(&s.d_fake), "{s:?}");
     }
     // D sees real digits and its own generator's output: after a few steps it tells them apart.
-    assert!(stats[3][2] > stats[3][3], "D(x) should exceed D(G(z)) early on: {stats:?}");
+    assert!(stats[3].d_real > stats[3].d_fake, "D(x) should exceed D(G(z)) early on: {stats:?}");
 
     assert!(g0 != params(&t.g).await, "G did not change");
     assert!(d0 != params(&t.d).await, "D did not change");
@@ -103,20 +102,15 @@ async fn webgpu_trains_colour_64_and_resumes_a_checkpoint() {
     }
     let data = Dataset { count: n, channels: 3, height: 64, width: 64, classes: 0, labels: vec![0; n], pixels };
     let config = GanConfig {
-        model: ModelKind::Dcgan64,
-        batch_size: 4,
-        latent: 16,
-        loss: easel::train::Loss::Lsgan,
-        real_label: 0.9,
-        flip: true,
-        ..GanConfig::default()
+        setup: GanSetup { model: ModelKind::Dcgan64, batch_size: 4, latent: 16, loss: Loss::Lsgan, ..GanSetup::default() },
+        live: GanLive { real_label: 0.9, flip: true, ..GanLive::default() },
     };
     let mut t = Trainer::new(config, &data, &device);
     for _ in 0..2 {
         t.train_step();
     }
-    let stats = split_stats(&read(t.take_stats().unwrap()).await);
-    assert!(stats.iter().flatten().all(|v| v.is_finite()), "{stats:?}");
+    let stats = StepStats::split(&read(t.take_stats().unwrap()).await);
+    assert!(stats.iter().all(StepStats::is_finite), "{stats:?}");
     let samples = read(t.samples().flatten(0, 3)).await;
     assert_eq!(samples.len(), 64 * 3 * 64 * 64);
 

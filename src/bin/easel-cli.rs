@@ -1,122 +1,185 @@
-//! Native command-line trainer, built from the same model and training code as the page.
-//!
-//!     easel-cli [train] [--data mnist|fashion|FILE.easelds.gz|FOLDER] [--size 32|64]
-//!               [--model dcgan|dcgan32|dcgan64|dense] [--backend cpu|wgpu] [--steps N]
-//!               [--batch N] [--latent N] [--lr-g X] [--lr-d X] [--beta1 X] [--loss bce|lsgan]
-//!               [--real-label X] [--d-steps K] [--skip-d-below X] [--flip]
-//!               [--resume CKPT.safetensors] [--checkpoint OUT.safetensors] [--out grid.png]
-//!
-//! Trains on a built-in set or a folder of your images (centre-cropped to --size, colour) with
-//! a progress bar; writes the fixed-noise sample grid as a PNG and a checkpoint the page resumes.
-//!
-//!     easel-cli style CONTENT STYLE [--size N] [--iterations N] [--content-weight W]
-//!               [--style-weight W] [--tv-weight W] [--init content|noise] [--keep-colors]
-//!               [--lr X] [--backend cpu|wgpu] [--out out.png]
-//!
-//! Gatys style transfer of the image CONTENT in the style of STYLE (same code as the page).
+//! Native command-line trainer, built from the same model, training and settings code as the
+//! page: `easel-cli train` (a GAN on a built-in set or a folder of your images; writes the
+//! sample grid and a checkpoint the page resumes) and `easel-cli style CONTENT STYLE` (Gatys
+//! style transfer). Every setting's flag, default, help and check comes from
+//! `easel::settings`; `easel-cli --help` lists them.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    use std::marker::PhantomData;
+    use std::path::{Path, PathBuf};
     use std::time::Instant;
 
     use burn::prelude::*;
-    use easel::data::Dataset;
-    use easel::grid::tile_rgba;
+    use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
     use easel::checkpoint::resume;
+    use easel::data::Dataset;
+    use easel::fields::{self, Field, Form, Kind, Settings, errors_line};
+    use easel::grid::{GRID, GRID_COLS, tile_rgba};
+    use easel::images::{ImageSet, refuse_by_size};
     use easel::model::ModelKind;
-    use easel::train::{ConfigInput, GRID, Trainer, parse_config, split_stats};
+    use easel::photo::{Rgb, decode, encode_png};
+    use easel::settings::{DataFit, GanConfig, GanLive, GanSetup, StyleConfig};
+    use easel::style::{Stylizer, Vgg, planar_to_rgba};
+    use easel::train::{Trainer, read_f32};
+    use futures_lite::future::block_on;
 
-    fn usage(msg: &str) -> ! {
-        eprintln!("error: {msg}\nusage: easel-cli [train] [--data mnist|fashion|FILE.easelds.gz|FOLDER] [--size 32|64] [--model dcgan|dcgan32|dcgan64|dense] [--backend cpu|wgpu] [--steps N] [--batch N] [--latent N] [--lr-g X] [--lr-d X] [--beta1 X] [--loss bce|lsgan] [--real-label X] [--d-steps K] [--skip-d-below X] [--flip] [--resume CKPT] [--checkpoint OUT.safetensors] [--out FILE.png]");
-        std::process::exit(2)
+    /// Train the lesson's GANs and repaint photos, natively: the same code as the Easel page.
+    #[derive(Parser)]
+    #[command(name = "easel-cli", version)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
     }
 
-    fn style_usage(msg: &str) -> ! {
-        eprintln!("error: {msg}\nusage: easel-cli style CONTENT STYLE [--size N] [--iterations N] [--content-weight W] [--style-weight W] [--tv-weight W] [--init content|noise] [--keep-colors] [--lr X] [--backend cpu|wgpu] [--out FILE.png]");
-        std::process::exit(2)
+    #[derive(Subcommand)]
+    enum Command {
+        /// Train a GAN on MNIST, Fashion-MNIST or a folder of your images.
+        Train(TrainArgs),
+        /// Repaint the CONTENT photo in the style of the STYLE image (Gatys et al.).
+        Style(StyleArgs),
     }
 
-    fn device(backend: &str) -> Device {
-        match backend {
-            "cpu" => Device::flex(),
-            "wgpu" => Device::wgpu_options().init().unwrap_or_else(|e| usage(&format!("wgpu: {e}"))),
-            _ => usage("--backend must be cpu or wgpu"),
-        }
+    #[derive(Clone, Copy, ValueEnum)]
+    enum Backend {
+        /// Burn's CPU backend (flex).
+        Cpu,
+        /// Your GPU through wgpu (Vulkan, Metal or DX12).
+        Wgpu,
     }
 
-    fn style(args: Vec<String>) {
-        use easel::photo::{Rgb, decode, encode_png};
-        use easel::style::{Stylizer, Vgg, parse_style_config, planar_to_rgba, split_style_stats};
-        let (mut size, mut iterations, mut cw, mut sw, mut tvw) = ("256".to_string(), "300".to_string(), "1".to_string(), "10".to_string(), "10".to_string());
-        let (mut init, mut keep, mut lr, mut backend, mut out) = ("content".to_string(), false, None, "cpu".to_string(), "styled.png".to_string());
-        let mut files = vec![];
-        let mut it = args.into_iter();
-        while let Some(a) = it.next() {
-            let mut val = || it.next().unwrap_or_else(|| style_usage(&format!("{a} needs a value")));
-            match a.as_str() {
-                "--size" => size = val(),
-                "--iterations" => iterations = val(),
-                "--content-weight" => cw = val(),
-                "--style-weight" => sw = val(),
-                "--tv-weight" => tvw = val(),
-                "--init" => init = val(),
-                "--keep-colors" => keep = true,
-                "--lr" => lr = Some(val().parse::<f32>().unwrap_or_else(|_| style_usage("--lr needs a number"))),
-                "--backend" => backend = val(),
-                "--out" => out = val(),
-                "-h" | "--help" => style_usage("help"),
-                f if !f.starts_with("--") => files.push(f.to_string()),
-                _ => style_usage(&format!("unknown argument {a}")),
-            }
-        }
-        let [content, style] = files.as_slice() else { style_usage("give a CONTENT and a STYLE image") };
-        let read = |p: &str| -> Rgb {
-            let bytes = std::fs::read(p).unwrap_or_else(|e| style_usage(&format!("cannot read {p}: {e}")));
-            decode(&bytes).unwrap_or_else(|e| style_usage(&format!("{p}: {e}")))
+    #[derive(Args)]
+    struct TrainArgs {
+        /// What to train on: mnist, fashion, a data set file (.easelds.gz) or a folder of your
+        /// images (read recursively, centre-cropped to --size, colour).
+        #[arg(long, default_value = "mnist")]
+        data: String,
+        /// The size a folder's images are prepared at.
+        #[arg(long, default_value_t = 32, value_parser = own_size)]
+        size: usize,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        /// Training steps to run.
+        #[arg(long, default_value_t = 100)]
+        steps: usize,
+        /// Continue the run saved in this checkpoint (its settings replace the flags').
+        #[arg(long, value_name = "CKPT")]
+        resume: Option<PathBuf>,
+        /// Write a checkpoint here at the end (the page's "Resume from checkpoint" reads it).
+        #[arg(long, value_name = "OUT.safetensors")]
+        checkpoint: Option<PathBuf>,
+        /// Write the fixed-noise sample grid here (PNG).
+        #[arg(long, value_name = "FILE.png")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        setup: Flags<GanSetup>,
+        #[command(flatten)]
+        live: Flags<GanLive>,
+    }
+
+    #[derive(Args)]
+    struct StyleArgs {
+        /// The photo to repaint.
+        content: PathBuf,
+        /// The image whose style to take.
+        style: PathBuf,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        /// Where to write the result (PNG).
+        #[arg(long, default_value = "styled.png", value_name = "FILE.png")]
+        out: PathBuf,
+        #[command(flatten)]
+        settings: Flags<StyleConfig>,
+    }
+
+    fn own_size(s: &str) -> Result<usize, String> {
+        s.parse().ok().filter(|n| easel::images::OWN_IMAGE_SIZES.contains(n)).ok_or_else(|| format!("must be one of {:?}", easel::images::OWN_IMAGE_SIZES))
+    }
+
+    /// The flags of a settings struct, one per [`Field`], each checked as the page checks it.
+    /// Holds the text of the flags given (the others take the struct's defaults).
+    struct Flags<S> {
+        form: Form,
+        settings: PhantomData<S>,
+    }
+
+    fn flag(field: &'static Field, default: &str) -> Arg {
+        let arg = Arg::new(field.name).long(field.flag);
+        let (value_name, choices) = match field.kind {
+            Kind::Bool => return arg.action(ArgAction::SetTrue).help(field.help),
+            Kind::Choice(choices) => ("NAME", format!(" [possible values: {}]", choices().iter().map(|c| c.0).collect::<Vec<_>>().join(", "))),
+            Kind::Int { .. } => ("N", String::new()),
+            Kind::Float { .. } => ("X", String::new()),
         };
-        let (content, style) = (read(content), read(style));
-        let sizes: Vec<u32> = (16..=2048).collect();
-        let mut config = parse_style_config(&size, &cw, &sw, &tvw, &iterations, &init, keep, &sizes).unwrap_or_else(|errs| {
-            style_usage(&errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
-        });
-        if let Some(lr) = lr {
-            config.lr = lr;
-        }
-        let device = device(&backend);
-        let vgg_path = format!("{}/www/models/vgg16.safetensors", env!("CARGO_MANIFEST_DIR"));
-        let vgg = Vgg::from_safetensors(std::fs::read(&vgg_path).unwrap_or_else(|e| style_usage(&format!("{vgg_path}: {e}"))), &device.clone().autodiff())
-            .unwrap_or_else(|e| style_usage(&e));
-        let n = config.iterations;
-        let mut st = Stylizer::new(config, vgg, &content, &style, &device).unwrap_or_else(|e| style_usage(&e));
-        let start = Instant::now();
-        let report = 10.max(n / 10);
-        for i in 1..=n {
-            st.step();
-            if i % report == 0 || i == n {
-                let stats = split_style_stats(&st.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap());
-                let s = stats.last().unwrap();
-                println!(
-                    "iteration {i:>5}/{n}  total {:.4}  content {:.4}  style {:.5}  tv {:.6}  {:.0} ms/iteration",
-                    s[0], s[1], s[2], s[3], start.elapsed().as_secs_f64() * 1000.0 / i as f64
-                );
+        // A help that names its own default (e.g. one that depends on the data) says it best.
+        let default = if field.help.contains("default:") { String::new() } else { format!(" [default: {default}]") };
+        arg.value_name(value_name)
+            .help(format!("{}{default}{choices}", field.help))
+            .value_parser(move |s: &str| fields::check(field, s).map(|_| s.to_string()))
+    }
+
+    impl<S: Settings> FromArgMatches for Flags<S> {
+        fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+            let mut form = Form::new();
+            for f in S::FIELDS {
+                let text = match f.kind {
+                    Kind::Bool => m.get_flag(f.name).then(|| "true".to_string()),
+                    _ => m.get_one::<String>(f.name).cloned(),
+                };
+                if let Some(text) = text {
+                    form.insert(f.name.to_string(), text);
+                }
             }
+            Ok(Flags { form, settings: PhantomData })
         }
-        let (w, h) = (st.width, st.height);
-        let rgba = planar_to_rgba(&st.output().into_data().try_to_vec::<f32>().unwrap(), w, h);
-        let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-        std::fs::write(&out, encode_png(&Rgb { width: w as u32, height: h as u32, pixels: rgb })).unwrap_or_else(|e| style_usage(&format!("{out}: {e}")));
-        println!("RESULT size={w}x{h} iterations={n} ms_per_iteration={:.1}", start.elapsed().as_secs_f64() * 1000.0 / n as f64);
-        println!("wrote {out}");
+
+        fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+            *self = Self::from_arg_matches(m)?;
+            Ok(())
+        }
+    }
+
+    impl<S: Settings> Args for Flags<S> {
+        fn augment_args(cmd: clap::Command) -> clap::Command {
+            let defaults = fields::to_form(&S::default());
+            cmd.args(S::FIELDS.iter().map(|f| flag(f, &defaults[f.name])))
+        }
+
+        fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+            Self::augment_args(cmd)
+        }
+    }
+
+    /// A problem the user can fix (a missing file, data that does not fit): one line, status 2.
+    fn fail(msg: impl std::fmt::Display) -> ! {
+        eprintln!("error: {msg}");
+        std::process::exit(2)
+    }
+
+    fn read(path: &Path) -> Vec<u8> {
+        std::fs::read(path).unwrap_or_else(|e| fail(format!("cannot read {}: {e}", path.display())))
+    }
+
+    fn device(backend: Backend) -> Device {
+        match backend {
+            Backend::Cpu => Device::flex(),
+            Backend::Wgpu => Device::wgpu_options().init().unwrap_or_else(|e| fail(format!("wgpu found no usable GPU: {e}"))),
+        }
+    }
+
+    fn bar(done: usize, total: usize) -> String {
+        let width = 30;
+        let filled = done * width / total.max(1);
+        format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
     }
 
     /// Reads every file under `dir` (sorted, recursively) into an image set; prints what it skips.
-    fn image_folder(dir: &str, size: &str) -> easel::data::Dataset {
-        let size: usize = size.parse().unwrap_or_else(|_| usage("--size must be 32 or 64"));
-        let mut set = easel::images::ImageSet::new(size).unwrap_or_else(|e| usage(&e));
+    fn image_folder(dir: &Path, size: usize) -> Dataset {
+        let mut set = ImageSet::new(size).unwrap_or_else(|e| fail(e));
         let mut files = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(dir)];
+        let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d).unwrap_or_else(|e| usage(&format!("cannot read {}: {e}", d.display()))).flatten() {
+            for entry in std::fs::read_dir(&d).unwrap_or_else(|e| fail(format!("cannot read {}: {e}", d.display()))).flatten() {
                 let p = entry.path();
                 if p.is_dir() { stack.push(p) } else { files.push(p) }
             }
@@ -125,11 +188,13 @@ mod cli {
         for (i, f) in files.iter().enumerate() {
             let name = f.strip_prefix(dir).unwrap_or(f).display().to_string();
             let len = std::fs::metadata(f).map(|m| m.len() as usize).unwrap_or(0);
-            if let Some(why) = easel::images::refuse_by_size(len) {
+            if let Some(why) = refuse_by_size(len) {
                 set.skip(&name, why);
             } else {
                 match std::fs::read(f) {
-                    Ok(bytes) => { let _ = set.add(&name, &bytes); }
+                    Ok(bytes) => {
+                        let _ = set.add(&name, &bytes);
+                    }
                     Err(e) => set.skip(&name, format!("could not read the file: {e}")),
                 }
             }
@@ -142,125 +207,122 @@ mod cli {
             println!("skipped {name}: {why}");
         }
         println!("{} images taken at {size}x{size}, {} skipped", set.len(), set.skipped.len());
-        set.to_dataset().unwrap_or_else(|e| usage(&format!("{dir}: {e}")))
+        set.to_dataset().unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())))
     }
 
-    fn bar(done: usize, total: usize) -> String {
-        let width = 30;
-        let filled = done * width / total.max(1);
-        format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
-    }
-
-    pub fn main() {
-        let mut argv: Vec<String> = std::env::args().skip(1).collect();
-        match argv.first().map(String::as_str) {
-            Some("style") => return style(argv[1..].to_vec()),
-            Some("train") => { argv.remove(0); }
-            _ => {}
-        }
-        let mut input = ConfigInput { model: "auto".into(), ..ConfigInput::default() };
-        let (mut data, mut size, mut backend, mut steps) = ("mnist".to_string(), "32".to_string(), "cpu".to_string(), 100usize);
-        let (mut out, mut checkpoint, mut resume_from) = (None, None, None);
-        let mut args = argv.into_iter();
-        while let Some(a) = args.next() {
-            let mut val = || args.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
-            match a.as_str() {
-                "--data" => data = val(),
-                "--size" => size = val(),
-                "--model" => input.model = val(),
-                "--backend" => backend = val(),
-                "--steps" => steps = val().parse().unwrap_or_else(|_| usage("--steps needs a whole number")),
-                "--batch" => input.batch_size = val(),
-                "--latent" => input.latent = val(),
-                "--lr-g" => input.lr_g = val(),
-                "--lr-d" => input.lr_d = val(),
-                "--beta1" => input.beta1 = val(),
-                "--loss" => input.loss = val(),
-                "--real-label" => input.real_label = val(),
-                "--d-steps" => input.d_steps = val(),
-                "--skip-d-below" => input.skip_d_below = val(),
-                "--flip" => input.flip = true,
-                "--out" => out = Some(val()),
-                "--checkpoint" => checkpoint = Some(val()),
-                "--resume" => resume_from = Some(val()),
-                "-h" | "--help" => usage("help"),
-                _ => usage(&format!("unknown argument {a}")),
-            }
-        }
-        let (dataset, data_name) = match data.as_str() {
+    fn load_data(args: &TrainArgs) -> (Dataset, String) {
+        let path = Path::new(&args.data);
+        match args.data.as_str() {
             "mnist" | "fashion" => {
-                let path = format!("{}/www/data/{data}.easelds.gz", env!("CARGO_MANIFEST_DIR"));
-                (Dataset::from_gz_bytes(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| usage(&format!("{path}: {e}"))), data.clone())
+                let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("www/data/{}.easelds.gz", args.data));
+                (Dataset::from_gz_bytes(&read(&file)).unwrap_or_else(|e| fail(format!("{}: {e}", file.display()))), args.data.clone())
             }
-            p if std::path::Path::new(p).is_dir() => {
-                let d = image_folder(p, &size);
+            _ if path.is_dir() => {
+                let d = image_folder(path, args.size);
                 let name = format!("own images ({})", d.count);
                 (d, name)
             }
-            p => {
-                let bytes = std::fs::read(p).unwrap_or_else(|e| usage(&format!("cannot read {p}: {e}")));
-                (Dataset::from_gz_bytes(&bytes).unwrap_or_else(|e| usage(&format!("{p}: {e}"))), p.to_string())
-            }
-        };
-        let shape = [dataset.channels, dataset.height, dataset.width];
-        if input.model == "auto" {
-            input.model = ModelKind::dcgan_for(shape).unwrap_or(ModelKind::Dense).name().to_string();
+            _ => (Dataset::from_gz_bytes(&read(path)).unwrap_or_else(|e| fail(format!("{}: {e}", path.display()))), args.data.clone()),
         }
-        let device = device(&backend);
-        let mut trainer = match &resume_from {
+    }
+
+    fn train(args: TrainArgs) {
+        let (dataset, data_name) = load_data(&args);
+        let shape = [dataset.channels, dataset.height, dataset.width];
+        let mut form = args.setup.form.clone();
+        form.extend(args.live.form.clone());
+        // Like the page: the DCGAN made for the data's image size unless a model is named.
+        form.entry("model".into()).or_insert_with(|| ModelKind::dcgan_for(shape).unwrap_or(ModelKind::Dense).name().into());
+        let device = device(args.backend);
+        let mut trainer = match &args.resume {
             Some(path) => {
-                let bytes = std::fs::read(path).unwrap_or_else(|e| usage(&format!("cannot read {path}: {e}")));
-                let (t, info) = resume(&bytes, dataset.to_device(&device), &device).unwrap_or_else(|e| usage(&format!("{path}: {e}")));
-                println!("resumed {path} at step {} (trained on {})", info.step, info.data);
+                let (t, info) = resume(&read(path), dataset.to_device(&device), &device).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+                println!("resumed {} at step {} (trained on {})", path.display(), info.step, info.data);
                 t
             }
             None => {
-                let config = parse_config(&input, Some(shape), dataset.count).unwrap_or_else(|errs| {
-                    usage(&errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
-                });
+                let config = GanConfig::parse(&form, Some(DataFit { shape, count: dataset.count })).unwrap_or_else(|errs| fail(errors_line(&errs)));
                 Trainer::new(config, &dataset, &device)
             }
         };
-        let (b, model) = (trainer.config.batch_size, trainer.config.model.name());
-        println!("training {} on {data_name} ({}x{}x{}, {} images), batch {b}, {backend}", trainer.config.model.title(), shape[0], shape[1], shape[2], dataset.count);
-        let start = Instant::now();
+        let setup = &trainer.config.setup;
+        let (b, model, backend) = (setup.batch_size, setup.model.name(), args.backend.to_possible_value().expect("named").get_name().to_string());
+        println!("training {} on {data_name} ({}x{}x{}, {} images), batch {b}, {backend}", setup.model.title(), shape[0], shape[1], shape[2], dataset.count);
+        let steps = args.steps;
         let report = 10.max(steps / 10);
-        let mut skipped = 0.0f32;
-        for i in 1..=steps {
-            trainer.train_step();
+        // Statistics come back once per chunk: a few per report, so the bar moves.
+        let chunk = (report / 5).max(1);
+        let start = Instant::now();
+        let (mut done, mut skipped) = (0, 0.0f32);
+        while done < steps {
+            let n = chunk.min(report - done % report).min(steps - done);
+            let stats = block_on(trainer.run_chunk(n)).unwrap_or_else(|e| fail(e));
+            done += n;
+            skipped += stats.iter().map(|s| s.d_skipped).sum::<f32>();
             let secs = start.elapsed().as_secs_f64();
-            eprint!("\r{} {i}/{steps}  {:.1} img/s  ETA {:.0} s ", bar(i, steps), (i * b) as f64 / secs, secs / i as f64 * (steps - i) as f64);
-            let feedback = trainer.needs_feedback();
-            if feedback || i % report == 0 || i == steps {
-                let values = trainer.take_stats().unwrap().into_data().try_to_vec::<f32>().unwrap();
-                trainer.note_stats(&values);
-                let stats = split_stats(&values);
-                skipped += stats.iter().map(|s| s[4]).sum::<f32>();
-                if i % report == 0 || i == steps {
-                    let s = stats.last().unwrap();
-                    // Clear the progress bar's line, print the report, the bar comes back next step.
-                    eprint!("\r{:78}\r", "");
-                    println!(
-                        "step {:>6}  D loss {:.3}  G loss {:.3}  D(x) {:.3}  D(G(z)) {:.3}  D steps skipped {skipped}  {:.1} img/s",
-                        trainer.step, s[0], s[1], s[2], s[3], (i * b) as f64 / secs
-                    );
-                }
+            let ips = (done * b) as f64 / secs;
+            if done % report == 0 || done == steps {
+                let s = stats.last().expect("a step ran");
+                // Clear the progress bar's line, print the report, the bar comes back next chunk.
+                eprint!("\r{:78}\r", "");
+                println!(
+                    "step {:>6}  D loss {:.3}  G loss {:.3}  D(x) {:.3}  D(G(z)) {:.3}  D steps skipped {skipped}  {ips:.1} img/s",
+                    trainer.step, s.d_loss, s.g_loss, s.d_real, s.d_fake
+                );
             }
+            eprint!("\r{} {done}/{steps}  {ips:.1} img/s  ETA {:.0} s ", bar(done, steps), secs / done as f64 * (steps - done) as f64);
         }
+        eprintln!();
         let secs = start.elapsed().as_secs_f64();
         println!("RESULT backend={backend} model={model} batch={b} steps={steps} img_per_s={:.2}", (steps * b) as f64 / secs);
-        if let Some(out) = out {
+        if let Some(out) = args.out {
             let samples = trainer.samples();
             let [_, c, h, _] = samples.dims();
-            let (w, hh, rgba) = tile_rgba(&samples.into_data().try_to_vec::<f32>().unwrap(), GRID, c, h, 8);
-            image::save_buffer(&out, &rgba, w as u32, hh as u32, image::ColorType::Rgba8).unwrap_or_else(|e| usage(&format!("{out}: {e}")));
-            println!("wrote {out}");
+            let values = block_on(read_f32(samples.flatten(0, 3))).unwrap_or_else(|e| fail(e));
+            let (w, hh, rgba) = tile_rgba(&values, GRID, c, h, GRID_COLS);
+            image::save_buffer(&out, &rgba, w as u32, hh as u32, image::ColorType::Rgba8).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+            println!("wrote {}", out.display());
         }
-        if let Some(path) = checkpoint {
+        if let Some(path) = args.checkpoint {
             let (layout, values) = trainer.checkpoint_values();
-            let values = values.into_data().try_to_vec::<f32>().unwrap();
-            std::fs::write(&path, trainer.checkpoint_bytes(&layout, &values, &data_name)).unwrap_or_else(|e| usage(&format!("{path}: {e}")));
-            println!("wrote checkpoint {path} (step {}); load it in the page with \"Resume from checkpoint\"", trainer.step);
+            let values = block_on(read_f32(values)).unwrap_or_else(|e| fail(e));
+            std::fs::write(&path, trainer.checkpoint_bytes(&layout, &values, &data_name)).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+            println!("wrote checkpoint {} (step {}); load it in the page with \"Resume from checkpoint\"", path.display(), trainer.step);
+        }
+    }
+
+    fn style(args: StyleArgs) {
+        let config: StyleConfig = fields::parse(&args.settings.form).unwrap_or_else(|errs| fail(errors_line(&errs)));
+        let image = |p: &Path| -> Rgb { decode(&read(p)).unwrap_or_else(|e| fail(format!("{}: {e}", p.display()))) };
+        let (content, style) = (image(&args.content), image(&args.style));
+        let device = device(args.backend);
+        let vgg_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models/vgg16.safetensors");
+        let vgg = Vgg::from_safetensors(read(&vgg_path), &device.clone().autodiff()).unwrap_or_else(|e| fail(e));
+        let n = config.iterations;
+        let mut st = Stylizer::new(config, vgg, &content, &style, &device).unwrap_or_else(|e| fail(e));
+        let start = Instant::now();
+        let report = 10.max(n / 10);
+        while !st.done() {
+            let stats = block_on(st.run_chunk(report - st.iteration % report)).unwrap_or_else(|e| fail(e));
+            let s = stats.last().expect("an iteration ran");
+            println!(
+                "iteration {:>5}/{n}  total {:.4}  content {:.4}  style {:.5}  tv {:.6}  {:.0} ms/iteration",
+                st.iteration, s.total, s.content, s.style, s.tv, start.elapsed().as_secs_f64() * 1000.0 / st.iteration as f64
+            );
+        }
+        let (w, h) = (st.width, st.height);
+        let values = block_on(read_f32(st.output().flatten(0, 3))).unwrap_or_else(|e| fail(e));
+        let rgb: Vec<u8> = planar_to_rgba(&values, w, h).chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        let out = &args.out;
+        std::fs::write(out, encode_png(&Rgb { width: w as u32, height: h as u32, pixels: rgb })).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+        println!("RESULT size={w}x{h} iterations={n} ms_per_iteration={:.1}", start.elapsed().as_secs_f64() * 1000.0 / n as f64);
+        println!("wrote {}", out.display());
+    }
+
+    pub fn main() {
+        match Cli::parse().command {
+            Command::Train(args) => train(args),
+            Command::Style(args) => style(args),
         }
     }
 }

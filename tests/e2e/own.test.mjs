@@ -105,7 +105,7 @@ test('own images: folder with bad files, colour DCGAN, tricks, walk, timelapse, 
   assert.ok(Number(await page.textContent('#skipped-count')) >= 1);
   const points = await ui(page, 'points');
   assert.ok(points.length >= 3);
-  for (const p of points) assert.ok(p.every(Number.isFinite), `non-finite ${p}`);
+  for (const p of points) assert.ok(Object.values(p).every(Number.isFinite), `non-finite ${JSON.stringify(p)}`);
   // The mode-collapse meter: samples' diversity and the real data's, both in (0, 2].
   const div = await ui(page, 'diversity');
   assert.ok(div.length >= 2, `${div.length} diversity points`);
@@ -148,18 +148,23 @@ test('own images: folder with bad files, colour DCGAN, tricks, walk, timelapse, 
   const saved = { step: await ui(page, 'step'), grid: await gridPixels(page) };
   const h = header(fs.readFileSync(ckpt));
   assert.equal(h.__metadata__.format, 'easel-gan-checkpoint');
-  assert.equal(h.__metadata__.model, 'dcgan32');
-  assert.equal(h.__metadata__.flip, 'true');
-  assert.equal(h.__metadata__.real_label, '0.9');
-  assert.equal(h.__metadata__.lr_g, '0.0001');
+  assert.equal(h.__metadata__.version, '2');
+  const settings = JSON.parse(h.__metadata__.settings);
+  assert.equal(settings.setup.model, 'dcgan32');
+  assert.equal(settings.live.flip, true);
+  assert.equal(settings.live.real_label, 0.9);
+  assert.equal(settings.live.lr_g, 0.0001);
   assert.equal(Number(h.__metadata__.step), saved.step);
   assert.deepEqual(h['generator.first.weight'].shape, [100, 256, 4, 4]);
   assert.ok(h['optimizer.discriminator.first.weight.exp_avg_sq']);
   await page.screenshot({ path: path.join(out, 'page-own-images.png'), fullPage: true });
 
   // ---- reload, add the images again, a bad checkpoint, then resume ----
+  // The page's address holds the settings: the reload keeps them and asks for your images again.
   await page.reload();
-  await waitFor(page, () => window.easel.state === 'ready');
+  await waitFor(page, () => window.easel.state === 'nodata');
+  assert.equal(await page.inputValue('#dataset'), 'own');
+  assert.equal(await page.inputValue('#real_label'), '0.9');
   await addFolder(page);
   await page.setInputFiles('#ckpt-file', path.join(folder, 'sunset001.png'));
   await waitFor(page, () => document.getElementById('ckpt-message').classList.contains('error'));

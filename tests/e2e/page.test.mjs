@@ -65,8 +65,8 @@ test('the page trains the DCGAN on MNIST with WebGPU', { timeout: 15 * 60_000 },
   // Charts have a point per step and every value is finite.
   const points = await ui(page, 'points');
   assert.ok(points.length >= STEPS, `only ${points.length} chart points`);
-  for (const p of points) assert.ok(p.every(Number.isFinite), `non-finite point ${p}`);
-  assert.ok(points.every((p) => p[3] >= 0 && p[3] <= 1 && p[4] >= 0 && p[4] <= 1));
+  for (const p of points) assert.ok(Object.values(p).every(Number.isFinite), `non-finite point ${JSON.stringify(p)}`);
+  assert.ok(points.every((p) => p.d_real >= 0 && p.d_real <= 1 && p.d_fake >= 0 && p.d_fake <= 1));
   assert.ok(Number(await page.textContent('#ips')) > 0, 'images/s shown');
 
   // The sample grid is not blank and has changed since the first one.
@@ -124,11 +124,65 @@ test('without a WebGPU adapter the page says so and trains on the CPU', { timeou
     await page.waitForFunction(() => window.easel.step >= 2, null, { timeout: 240_000 });
     const points = await ui(page, 'points');
     assert.equal(points.length, 2);
-    assert.ok(points.every((p) => p.every(Number.isFinite)));
+    assert.ok(points.every((p) => Object.values(p).every(Number.isFinite)));
     await page.waitForFunction(() => window.easel.samplesVersion >= 2);
     await page.screenshot({ path: path.join(out, 'page-cpu.png'), fullPage: true });
     assert.deepEqual(problems, []);
   } finally {
     await plain.close();
+  }
+});
+
+test('a link is an experiment: settings restored from a copied link, bad values refused beside their field', { timeout: 10 * 60_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+  const problems = [];
+  context.on('page', (p) => p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`)));
+  try {
+    const page = await context.newPage();
+    await page.goto(srv.url);
+    await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+    // Three GAN settings and one of the Style tab, then the link.
+    await page.fill('#lr_g', '1e-3');
+    await page.fill('#latent', '64');
+    await page.selectOption('#loss', 'lsgan');
+    await page.click('#tab-style-btn');
+    await page.fill('#style-tv_weight', '3');
+    await page.click('#copy-link');
+    await page.waitForFunction(() => document.getElementById('link-message').textContent.includes('copied'));
+    const link = await page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(link.startsWith(srv.url + '#style&'), link);
+
+    // A new page opened from the link has them all, on the tab it was copied from.
+    const again = await context.newPage();
+    await again.goto(link);
+    await again.waitForFunction(() => window.easel.state === 'ready' && !window.easel.linkPending, null, { timeout: 240_000 });
+    assert.equal(await again.inputValue('#lr_g'), '1e-3');
+    assert.equal(await again.inputValue('#latent'), '64');
+    assert.equal(await again.inputValue('#loss'), 'lsgan');
+    assert.equal(await again.inputValue('#style-tv_weight'), '3');
+    assert.equal(await again.isVisible('#tab-style'), true);
+    assert.equal(await again.isHidden('#link-message'), true, 'a good link needs no message');
+    await again.close();
+
+    // Bad values and an unknown key: each said beside its field, the default kept and trained with.
+    const bad = await context.newPage();
+    await bad.goto(`${srv.url}#train&data=fashion&batch_size=8&latent=lots&model=nope&zzz=1`);
+    await bad.waitForFunction(() => window.easel.state === 'ready' && !window.easel.linkPending, null, { timeout: 240_000 });
+    assert.match(await bad.textContent('.err[data-for="latent"]'), /"lots" was not used: latent size must be/);
+    assert.match(await bad.textContent('.err[data-for="model"]'), /"nope" was not used: choose one of the models/);
+    assert.equal(await bad.inputValue('#latent'), '100');
+    assert.equal(await bad.inputValue('#model'), 'dcgan');
+    assert.equal(await bad.inputValue('#batch_size'), '8');
+    assert.equal(await bad.inputValue('#dataset'), 'fashion');
+    assert.match(await bad.textContent('#link-message'), /unknown setting zzz ignored; 2 values were refused/);
+    await bad.click('#step');
+    await bad.waitForFunction(() => window.easel.step >= 1, null, { timeout: 240_000 });
+    const settings = await bad.evaluate(() => window.easel.settings.gan);
+    assert.deepEqual([settings.latent, settings.model, settings.batch_size], ['100', 'dcgan', '8']);
+    // The address now holds what the page uses.
+    assert.match(await bad.evaluate(() => location.hash), /latent=100.*/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
   }
 });

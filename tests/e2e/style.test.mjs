@@ -83,22 +83,22 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   assert.equal(await page.isEnabled('#style-run'), true);
 
   // A bad setting is refused next to its field.
-  await page.fill('#iterations', '0');
-  await page.waitForFunction(() => document.querySelector('.err[data-for="iterations"]').textContent.length > 0);
+  await page.fill('#style-iterations', '0');
+  await page.waitForFunction(() => document.querySelector('.err[data-for="style-iterations"]').textContent.length > 0);
   await page.click('#style-run');
   await page.waitForFunction(() => document.getElementById('style-message').textContent.includes('Fix'), null, { timeout: 60_000 });
 
   // A short run at the smallest size.
-  await page.selectOption('#style_size', '128');
-  await page.fill('#iterations', String(ITERATIONS));
+  await page.fill('#style-size', '128');
+  await page.fill('#style-iterations', String(ITERATIONS));
   await page.waitForFunction(() => document.querySelectorAll('#tab-style .err[data-for]:not(:empty)').length === 0);
   await page.click('#style-run');
   await page.waitForFunction(() => window.easel.style.state === 'done', null, { timeout: 15 * 60_000 });
   const st = await page.evaluate(() => window.easel.style);
   assert.equal(st.iteration, ITERATIONS);
   assert.equal(st.points.length, ITERATIONS);
-  for (const p of st.points) assert.ok(p.every(Number.isFinite), `non-finite losses ${p}`);
-  assert.ok(st.points.at(-1)[1] < st.points[0][1], `total loss did not fall: ${st.points[0][1]} -> ${st.points.at(-1)[1]}`);
+  for (const p of st.points) assert.ok(Object.values(p).every(Number.isFinite), `non-finite losses ${JSON.stringify(p)}`);
+  assert.ok(st.points.at(-1).total < st.points[0].total, `total loss did not fall: ${st.points[0].total} -> ${st.points.at(-1).total}`);
   await page.waitForFunction((n) => window.easel.style.outputIteration === n, ITERATIONS, { timeout: 60_000 });
 
   // The output has the photo's shape (451 x 300 -> 128 x 85), is not blank, and differs from
@@ -141,7 +141,7 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   // Stop: a long run stops after the iterations under way, keeps its result, and the GAN
   // cannot start while it runs.
   await page.click('#tab-style-btn');
-  await page.fill('#iterations', '500');
+  await page.fill('#style-iterations', '500');
   await page.click('#style-run');
   await page.waitForFunction(() => window.easel.style.state === 'running' && window.easel.style.iteration >= 1, null, { timeout: 300_000 });
   await page.click('#tab-train-btn');

@@ -1,0 +1,163 @@
+//! The wasm layer: translates between the page's worker (www/worker.js) and the Rust code.
+//! No model or training logic lives here. One `Session` per page, its methods split by
+//! concern: the GAN (`gan`), the user's own images (`images`) and style transfer (`style`).
+//! Settings cross as `{field: text}` forms, results as objects with named fields.
+
+mod gan;
+mod images;
+mod style;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::prelude::*;
+use js_sys::{Object, Reflect, Uint8ClampedArray};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use crate::data::DeviceData;
+use crate::fields::{FieldError, Form, describe};
+use crate::grid::Timelapse;
+use crate::images::ImageSet;
+use crate::photo::Rgb;
+use crate::settings::{GanLive, GanSetup, StyleConfig};
+use crate::style::{Stylizer, Vgg};
+use crate::train::Trainer;
+
+/// Frames kept for the timelapse GIF.
+const TIMELAPSE_FRAMES: usize = 60;
+
+fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+    Reflect::set(obj, &JsValue::from_str(key), &value.into()).expect("set property");
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsValue {
+    JsError::new(&e.to_string()).into()
+}
+
+/// Any serialisable value as a plain JavaScript value (objects with named fields).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    js_sys::JSON::parse(&serde_json::to_string(value).expect("serialise")).expect("valid JSON")
+}
+
+/// The page's `{field: text}` object as a form (booleans and numbers are taken as their text).
+fn form(v: &JsValue) -> Result<Form, JsValue> {
+    let json: String = js_sys::JSON::stringify(v).map_err(|_| js_err("the settings are not an object"))?.into();
+    let map: std::collections::BTreeMap<String, Value> = serde_json::from_str(&json).map_err(|e| js_err(format!("the settings are not an object ({e})")))?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                v => v.to_string(),
+            };
+            (k, text)
+        })
+        .collect())
+}
+
+fn errors_to_js(errors: &[FieldError]) -> JsValue {
+    to_js(errors)
+}
+
+fn rgba_object(width: usize, height: usize, rgba: &[u8]) -> JsValue {
+    let out = Object::new();
+    set(&out, "width", width as u32);
+    set(&out, "height", height as u32);
+    set(&out, "rgba", Uint8ClampedArray::from(rgba));
+    out.into()
+}
+
+/// Whether `navigator.gpu` exists in this global scope (window or worker).
+fn has_webgpu() -> bool {
+    let global = js_sys::global();
+    Reflect::get(&global, &"navigator".into())
+        .and_then(|nav| Reflect::get(&nav, &"gpu".into()))
+        .map(|gpu| !gpu.is_undefined() && !gpu.is_null())
+        .unwrap_or(false)
+}
+
+/// Every setting the page shows, from the settings structs: `{gan: [field], style: [field]}`,
+/// each `{name, label, help, group, live, default, kind, min, max | choices}`.
+#[wasm_bindgen(js_name = settingsFields)]
+pub fn settings_fields() -> JsValue {
+    let mut gan = describe::<GanSetup>(false);
+    gan.extend(describe::<GanLive>(true));
+    to_js(&serde_json::json!({ "gan": gan, "style": describe::<StyleConfig>(false) }))
+}
+
+struct State {
+    device: Device,
+    /// The loaded data set, uploaded once and shared by every run, and its name.
+    data: Option<DeviceData>,
+    data_name: String,
+    /// The user's own images being collected.
+    images: Option<ImageSet>,
+    trainer: Option<Trainer>,
+    timelapse: Timelapse,
+    /// Style transfer: the feature network (autodiff device), the two images, the run.
+    vgg: Option<Vgg>,
+    content: Option<Rgb>,
+    style: Option<Rgb>,
+    stylizer: Option<Stylizer>,
+}
+
+/// One page's session: a device, a data set, a GAN run and a style-transfer run.
+#[wasm_bindgen]
+pub struct Session {
+    state: Rc<RefCell<State>>,
+    backend: String,
+    note: String,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Opens WebGPU unless `force_cpu`; where WebGPU is missing or fails, falls back to Burn's
+    /// CPU backend (flex) compiled to wasm and says why in `note`.
+    pub async fn open(force_cpu: bool) -> Session {
+        console_error_panic_hook::set_once();
+        let (device, backend, note) = if force_cpu {
+            (Device::flex(), "CPU", "CPU backend chosen by the page (?backend=cpu).".to_string())
+        } else if !has_webgpu() {
+            (Device::flex(), "CPU", "This browser has no WebGPU (navigator.gpu is missing), so training runs on the CPU in wasm: expect it to be far slower.".to_string())
+        } else {
+            match Device::wgpu_options().init_async().await {
+                Ok(device) => (device, "WebGPU", String::new()),
+                Err(e) => (
+                    Device::flex(),
+                    "CPU",
+                    format!("This browser has WebGPU but gave Easel no usable GPU adapter, so training runs on the CPU in wasm: expect it to be far slower. (Details: {e})"),
+                ),
+            }
+        };
+        Session {
+            state: Rc::new(RefCell::new(State {
+                device,
+                data: None,
+                data_name: String::new(),
+                images: None,
+                trainer: None,
+                timelapse: Timelapse::new(TIMELAPSE_FRAMES),
+                vgg: None,
+                content: None,
+                style: None,
+                stylizer: None,
+            })),
+            backend: backend.to_string(),
+            note,
+        }
+    }
+
+    /// "WebGPU" or "CPU".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
+    }
+
+    /// Why the CPU backend is in use, or empty.
+    #[wasm_bindgen(getter)]
+    pub fn note(&self) -> String {
+        self.note.clone()
+    }
+}

@@ -1,0 +1,65 @@
+//! `easel-cli` as a person meets it: its help names every setting's flag with its default, and
+//! bad flags, values and files get one line and status 2, never a panic.
+
+use std::process::{Command, Output};
+
+use easel::fields::{Settings, to_form};
+use easel::settings::{GanLive, GanSetup, StyleConfig};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_easel-cli")).args(args).output().expect("runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn help_exits_0_and_lists_every_setting() {
+    let top = cli(&["--help"]);
+    assert_eq!(top.status.code(), Some(0), "{:?}", text(&top));
+    let (out, _) = text(&top);
+    assert!(out.contains("train") && out.contains("style"), "{out}");
+
+    let train = cli(&["train", "--help"]);
+    assert_eq!(train.status.code(), Some(0));
+    let (out, _) = text(&train);
+    for flag in ["--data", "--size", "--backend", "--steps", "--resume", "--checkpoint", "--out"] {
+        assert!(out.contains(flag), "train --help lacks {flag}:\n{out}");
+    }
+    let defaults = to_form(&GanLive::default());
+    for f in GanSetup::FIELDS.iter().chain(GanLive::FIELDS) {
+        assert!(out.contains(&format!("--{}", f.flag)), "train --help lacks --{}:\n{out}", f.flag);
+        assert!(out.contains(f.help.split_whitespace().next().unwrap()), "no help sentence for --{}", f.flag);
+    }
+    // Defaults come from the settings structs.
+    assert!(out.contains(&format!("[default: {}]", defaults["lr_g"])), "{out}");
+
+    let style = cli(&["style", "--help"]);
+    assert_eq!(style.status.code(), Some(0));
+    let (out, _) = text(&style);
+    for f in StyleConfig::FIELDS {
+        assert!(out.contains(&format!("--{}", f.flag)), "style --help lacks --{}:\n{out}", f.flag);
+    }
+    assert!(out.contains("[default: 200]"), "the iterations default is the page's: {out}");
+}
+
+#[test]
+fn bad_flags_values_and_files_get_one_line_and_status_2() {
+    for (args, says) in [
+        (vec!["train", "--batch", "lots"], "batch size must be a whole number"),
+        (vec!["train", "--loss", "hinge"], "choose the loss"),
+        (vec!["train", "--no-such-flag"], "--no-such-flag"),
+        (vec!["train", "--data", "/no/such/file.easelds.gz"], "cannot read /no/such/file.easelds.gz"),
+        (vec!["train", "--resume", "/no/such.safetensors", "--steps", "1"], "cannot read /no/such.safetensors"),
+        (vec!["style", "/no/photo.jpg", "/no/style.jpg"], "cannot read /no/photo.jpg"),
+        (vec!["style", "a.jpg", "b.jpg", "--iterations", "0"], "must be a whole number from 1 to 5000"),
+    ] {
+        let o = cli(&args);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.lines().next().unwrap_or("").contains("error:"), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?} should say '{says}': {err}");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    }
+}
