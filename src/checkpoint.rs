@@ -110,7 +110,7 @@ fn not_ours(why: impl std::fmt::Display) -> String {
     format!("this is not an Easel GAN checkpoint ({why})")
 }
 
-/// The checkpoint's metadata, once it is known to be an Easel checkpoint of this version.
+/// The checkpoint's metadata, once it is known to be an Easel checkpoint of a version this Easel reads.
 fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>, String> {
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| match e {
         safetensors::SafeTensorError::MetadataIncompleteBuffer => {

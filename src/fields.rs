@@ -121,6 +121,8 @@ pub fn to_form<S: Settings>(settings: &S) -> Form {
         .map(|f| {
             let text = match &values[f.name] {
                 Value::String(s) => s.clone(),
+                // Rust's shortest form: 1 and 0.0002, as a person types them (not 1.0).
+                Value::Number(n) if n.is_f64() => n.as_f64().expect("a float").to_string(),
                 v => v.to_string(),
             };
             (f.name.to_string(), text)

@@ -60,8 +60,7 @@ export function buildFields(job, list, onChange) {
     if (f.kind === 'bool') {
       input.type = 'checkbox';
       label.className = 'check';
-      label.append(input, ' ');
-      labelText(label, f.label);
+      label.append(input, ' ', f.label);
     } else {
       labelText(label, f.label);
       label.append(' ', input);
