@@ -99,12 +99,20 @@ pub struct Trainer {
     pub real_diversity: f32,
 }
 
-/// What D's pass over a real and a generated batch gives: its loss (with its graph, on the
-/// training device) and its mean outputs on each batch.
+/// What D's pass over a real and a generated batch gives: its loss and its mean outputs on
+/// each batch, one-element tensors.
 struct DPass {
+    /// On the training device, with its graph until [`DPass::measured`].
     loss: Tensor<1>,
     real: Tensor<1>,
     fake: Tensor<1>,
+}
+
+impl DPass {
+    /// The pass as statistics only: the loss off the graph (plain device).
+    fn measured(self) -> DPass {
+        DPass { loss: self.loss.inner(), ..self }
+    }
 }
 
 impl Trainer {
@@ -184,7 +192,7 @@ impl Trainer {
             // D is winning easily: leave it as it is and only measure it (for the charts and
             // the next step's decision), so that G can catch up.
             let real = self.real_batch();
-            self.d_pass(real, fake.clone().detach())
+            self.d_pass(real, fake.clone().detach()).measured()
         } else {
             let k = self.config.live.d_steps;
             let mut last = None;
@@ -202,7 +210,7 @@ impl Trainer {
         let skipped = if skip { self.config.live.d_steps as f32 } else { 0.0 };
         let skipped = Tensor::<1>::from_data(TensorData::new(vec![skipped], [1]), &g_loss.device());
         // In StepStats' order.
-        let stats = Tensor::cat(vec![d.loss.inner(), g_loss, d.real, d.fake, skipped], 0);
+        let stats = Tensor::cat(vec![d.loss, g_loss, d.real, d.fake, skipped], 0);
         self.pending.push(stats);
         self.step += 1;
     }
@@ -244,14 +252,14 @@ impl Trainer {
         let pass = self.d_pass(real, fake);
         let grads = GradientsParams::from_grads(pass.loss.backward(), &self.d);
         self.d = self.opt_d.step(self.config.live.lr_d, self.d.clone(), grads);
-        pass
+        pass.measured()
     }
 
     /// One update of D on a real and a generated batch. Returns (D loss, mean D(x), mean
     /// D(G(z))) as plain one-element tensors.
     pub fn d_step(&mut self, real: Tensor<4>, fake: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
         let pass = self.d_update(real, fake);
-        (pass.loss.inner(), pass.real, pass.fake)
+        (pass.loss, pass.real, pass.fake)
     }
 
     /// G's step: its batch through D with label 1. Only G's parameters are stepped.
