@@ -4,7 +4,7 @@ use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::{Session, State, TIMELAPSE_FRAMES, errors_to_js, form, js_err, rgba_object, set, to_js};
+use super::{Session, State, TIMELAPSE_FRAMES, form, js_err, rgba_object, set, to_js};
 use crate::checkpoint::{CheckpointInfo, read_info, resume};
 use crate::data::{Dataset, DeviceData};
 use crate::fields;
@@ -72,10 +72,7 @@ impl Session {
     /// `[{field, message}]`, empty when valid.
     pub fn validate(&self, values: JsValue) -> Result<JsValue, JsValue> {
         let fit = self.state.borrow().fit();
-        Ok(match GanConfig::parse(&form(&values)?, fit) {
-            Ok(_) => errors_to_js(&[]),
-            Err(errors) => errors_to_js(&errors),
-        })
+        Ok(to_js(&GanConfig::parse(&form(&values)?, fit).err().unwrap_or_default()))
     }
 
     /// Checks the settings and, if all are valid, starts a fresh training run.
@@ -95,7 +92,7 @@ impl Session {
             }
             Err(errors) => {
                 set(&out, "ok", false);
-                set(&out, "errors", errors_to_js(&errors));
+                set(&out, "errors", to_js(&errors));
             }
         }
         Ok(out.into())
@@ -108,13 +105,14 @@ impl Session {
         let form = form(&values)?;
         let mut st = self.state.borrow_mut();
         let t = st.trainer.as_mut().ok_or_else(|| js_err(NO_RUN))?;
-        Ok(match fields::parse::<GanLive>(&form) {
+        let errors = match fields::parse::<GanLive>(&form) {
             Ok(live) => {
                 t.set_live(live);
-                errors_to_js(&[])
+                Vec::new()
             }
-            Err(errors) => errors_to_js(&errors),
-        })
+            Err(errors) => errors,
+        };
+        Ok(to_js(&errors))
     }
 
     /// Runs `steps` iterations ([`Trainer::run_chunk`]). Resolves to `{stats: [{d_loss,

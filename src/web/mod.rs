@@ -17,7 +17,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::data::DeviceData;
-use crate::fields::{FieldError, Form, describe};
+use crate::fields::{Form, describe};
 use crate::grid::Timelapse;
 use crate::images::ImageSet;
 use crate::photo::Rgb;
@@ -55,10 +55,6 @@ fn form(v: &JsValue) -> Result<Form, JsValue> {
             (k, text)
         })
         .collect())
-}
-
-fn errors_to_js(errors: &[FieldError]) -> JsValue {
-    to_js(errors)
 }
 
 fn rgba_object(width: usize, height: usize, rgba: &[u8]) -> JsValue {

@@ -4,7 +4,7 @@ use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::{Session, errors_to_js, form, js_err, rgba_object, set, to_js};
+use super::{Session, form, js_err, rgba_object, set, to_js};
 use crate::fields;
 use crate::photo;
 use crate::settings::StyleConfig;
@@ -59,10 +59,7 @@ impl Session {
     /// Checks the style settings form; returns `[{field, message}]`.
     #[wasm_bindgen(js_name = styleValidate)]
     pub fn style_validate(&self, values: JsValue) -> Result<JsValue, JsValue> {
-        Ok(match fields::parse::<StyleConfig>(&form(&values)?) {
-            Ok(_) => errors_to_js(&[]),
-            Err(errors) => errors_to_js(&errors),
-        })
+        Ok(to_js(&fields::parse::<StyleConfig>(&form(&values)?).err().unwrap_or_default()))
     }
 
     /// Starts a style-transfer run from the loaded images. Returns `{ok: true, width, height,
@@ -75,7 +72,7 @@ impl Session {
             Ok(c) => c,
             Err(errors) => {
                 set(&out, "ok", false);
-                set(&out, "errors", errors_to_js(&errors));
+                set(&out, "errors", to_js(&errors));
                 return Ok(out.into());
             }
         };
