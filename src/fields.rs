@@ -113,19 +113,23 @@ pub fn parse<S: Settings>(form: &Form) -> Result<S, Vec<FieldError>> {
     if errors.is_empty() { Ok(settings) } else { Err(errors) }
 }
 
+/// A JSON value as a person would type it: strings as they are, numbers in Rust's shortest
+/// form (1 and 0.0002, not 1.0), booleans as true/false.
+pub fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_f64() => n.as_f64().expect("a float").to_string(),
+        v => v.to_string(),
+    }
+}
+
 /// The settings as the text of each field (what the page puts in its inputs).
 pub fn to_form<S: Settings>(settings: &S) -> Form {
     let values = serde_json::to_value(settings).expect("settings serialise");
     S::FIELDS
         .iter()
         .map(|f| {
-            let text = match &values[f.name] {
-                Value::String(s) => s.clone(),
-                // Rust's shortest form: 1 and 0.0002, as a person types them (not 1.0).
-                Value::Number(n) if n.is_f64() => n.as_f64().expect("a float").to_string(),
-                v => v.to_string(),
-            };
-            (f.name.to_string(), text)
+            (f.name.to_string(), text(&values[f.name]))
         })
         .collect()
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::data::DeviceData;
-use crate::fields::{Form, describe};
+use crate::fields::{Form, describe, text};
 use crate::grid::Timelapse;
 use crate::images::ImageSet;
 use crate::photo::Rgb;
@@ -45,16 +45,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 fn form(v: &JsValue) -> Result<Form, JsValue> {
     let json: String = js_sys::JSON::stringify(v).map_err(|_| js_err("the settings are not an object"))?.into();
     let map: std::collections::BTreeMap<String, Value> = serde_json::from_str(&json).map_err(|e| js_err(format!("the settings are not an object ({e})")))?;
-    Ok(map
-        .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s,
-                v => v.to_string(),
-            };
-            (k, text)
-        })
-        .collect())
+    Ok(map.into_iter().map(|(k, v)| (k, text(&v))).collect())
 }
 
 fn rgba_object(width: usize, height: usize, rgba: &[u8]) -> JsValue {
