@@ -51,7 +51,7 @@ const LONGTASKS = `window.__longtasks = []; new PerformanceObserver((l) => { for
 const easel = await browser.newContext();
 await easel.addInitScript(LONGTASKS);
 const ep = await easel.newPage();
-await ep.goto(`${base}/dist/index.html`);
+await ep.goto(`${base}/dist/index.html?backend=webgpu`);
 await ep.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
 await ep.fill('#batch_size', String(BATCH));
 await ep.waitForFunction(() => document.querySelectorAll('.err:not(:empty)').length === 0);

@@ -48,7 +48,8 @@ const workers = [];
 page.on('worker', (w) => { workers.push(w); w.on('console', (m) => console.error('[worker]', m.text())); });
 page.on('console', (m) => { if (m.type() === 'error') console.error('[page]', m.text()); });
 page.on('pageerror', (e) => console.error('[pageerror]', e.message));
-await page.goto(srv.url);
+// SwiftShader here: the page would choose the CPU path without ?backend=webgpu.
+await page.goto(srv.url + '?backend=webgpu');
 await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 60_000 });
 const worker = workers.find((w) => w.url().endsWith('/www/worker.js'));
 const counts = () => worker.evaluate(() => JSON.parse(JSON.stringify(self.__gpuCalls)));

@@ -1,7 +1,10 @@
 // Training-throughput benchmark of the real page in headless Chromium (WebGPU; SwiftShader on
 // machines without a GPU): the lesson DCGAN, batch 64, MNIST. Needs a built dist/.
-//   node bench/run.mjs [--steps N] [--warmup N] [--batch N] [--model dcgan|dense] [--backend webgpu|cpu] [--dist DIR]
-// (--dist: another build of the page, e.g. the commit before a change, for a before/after pair).
+//   node bench/run.mjs [--steps N] [--warmup N] [--batch N] [--model dcgan|dense] [--backend webgpu|cpu|auto]
+//                      [--isolated 1|0] [--dist DIR]
+// (--backend auto: the page's own choice; --isolated 0: served without the cross-origin
+// isolation headers, so the CPU path runs one thread; --dist: another build of the page, e.g.
+// the commit before a change, for a before/after pair).
 // Prints one JSON line; add it to the table in bench/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,10 +23,10 @@ const backend = arg('backend', 'webgpu');
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.resolve(arg('dist', path.join(root, 'dist')));
 const wasm = fs.readFileSync(path.join(dist, 'easel_bg.wasm'));
-const srv = await serve(dist);
+const srv = await serve(dist, { isolated: arg('isolated', '1') !== '0' });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 const page = await browser.newPage();
-await page.goto(srv.url + (backend === 'cpu' ? '?backend=cpu' : ''));
+await page.goto(srv.url + (backend === 'auto' ? '' : `?backend=${backend}`));
 await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
 await page.selectOption('#model', model);
 await page.fill('#batch_size', String(batch));

@@ -25,6 +25,13 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# The page's threaded build (scripts/build-threads.sh): the pinned nightly, with the standard
+# library's source for -Z build-std (about 20 s).
+EASEL_NIGHTLY=$(sed -n 's/^export EASEL_NIGHTLY=//p' scripts/env.sh)
+if ! rustup "+$EASEL_NIGHTLY" component list --installed 2>/dev/null | grep -qx rust-src; then
+  echo "setup: installing the Rust toolchain $EASEL_NIGHTLY (threaded build)"
+  rustup toolchain install "$EASEL_NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
 
 # The two tools build side by side (each build has long single-threaded stretches).
 pids=()

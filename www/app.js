@@ -23,7 +23,7 @@ function showTab(name) {
 }
 
 listen({
-  loaded() { send('open', { forceCpu: params.get('backend') === 'cpu' }); },
+  loaded() { send('open', { backend: params.get('backend') }); },
   progress({ what, got, total, done, bar }) {
     if (bar === 'style' && done) { showProgress(); return; }
     const el = bar === 'style' ? $('style-progress') : $('data-progress');
@@ -31,9 +31,9 @@ listen({
     const mb = (b) => (b / 1048576).toFixed(1);
     progressBar(el, total ? got / total : 0, `loading ${what}: ${mb(got)}${total ? ' / ' + mb(total) : ''} MB`);
   },
-  ready({ backend, note: text, fields }) {
+  ready({ backend, threads, note: text, fields }) {
     const b = $('backend');
-    b.textContent = backend === 'WebGPU' ? 'Backend: WebGPU' : 'Backend: CPU (wasm)';
+    b.textContent = backend === 'WebGPU' ? 'Backend: WebGPU' : `Backend: CPU (wasm, ${threads} thread${threads > 1 ? 's' : ''})`;
     b.dataset.state = backend === 'WebGPU' ? 'webgpu' : 'cpu';
     session.backend = backend;
     $('backend-note').hidden = !text;

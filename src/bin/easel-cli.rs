@@ -30,6 +30,9 @@ mod cli {
     struct Cli {
         #[command(subcommand)]
         command: Command,
+        /// CPU threads for the CPU backend (default: one per core).
+        #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
     }
 
     #[derive(Subcommand)]
@@ -274,7 +277,7 @@ mod cli {
         }
         eprintln!();
         let secs = start.elapsed().as_secs_f64();
-        println!("RESULT backend={backend} model={model} batch={b} steps={steps} img_per_s={:.2}", (steps * b) as f64 / secs);
+        println!("RESULT backend={backend} threads={} model={model} batch={b} steps={steps} img_per_s={:.2}", rayon::current_num_threads(), (steps * b) as f64 / secs);
         if let Some(out) = args.out {
             let samples = trainer.samples();
             let [_, c, h, _] = samples.dims();
@@ -315,12 +318,18 @@ mod cli {
         let rgb: Vec<u8> = planar_to_rgba(&values, w, h).chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
         let out = &args.out;
         std::fs::write(out, encode_png(&Rgb { width: w as u32, height: h as u32, pixels: rgb })).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
-        println!("RESULT size={w}x{h} iterations={n} ms_per_iteration={:.1}", start.elapsed().as_secs_f64() * 1000.0 / n as f64);
+        println!("RESULT size={w}x{h} threads={} iterations={n} ms_per_iteration={:.1}", rayon::current_num_threads(), start.elapsed().as_secs_f64() * 1000.0 / n as f64);
         println!("wrote {}", out.display());
     }
 
     pub fn main() {
-        match Cli::parse().command {
+        let cli = Cli::parse();
+        // Burn's CPU backend splits large matrix products, convolutions and reductions over
+        // rayon's global pool; without --threads it has one thread per core.
+        if let Some(n) = cli.threads {
+            rayon::ThreadPoolBuilder::new().num_threads(n.into()).build_global().expect("the pool is built once, first");
+        }
+        match cli.command {
             Command::Train(args) => train(args),
             Command::Style(args) => style(args),
         }

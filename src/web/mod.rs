@@ -56,13 +56,18 @@ fn rgba_object(width: usize, height: usize, rgba: &[u8]) -> JsValue {
     out.into()
 }
 
-/// Whether `navigator.gpu` exists in this global scope (window or worker).
-fn has_webgpu() -> bool {
-    let global = js_sys::global();
-    Reflect::get(&global, &"navigator".into())
-        .and_then(|nav| Reflect::get(&nav, &"gpu".into()))
-        .map(|gpu| !gpu.is_undefined() && !gpu.is_null())
-        .unwrap_or(false)
+// The threads build exports `initThreadPool(n)`, which the worker awaits before opening a session.
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+#[cfg(feature = "webgpu")]
+async fn open_webgpu() -> Result<Device, String> {
+    Device::wgpu_options().init_async().await.map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "webgpu"))]
+async fn open_webgpu() -> Result<Device, String> {
+    Err("this build of Easel is the CPU-only one".into())
 }
 
 /// Every setting the page shows, from the settings structs: `{gan: [field], style: [field]}`,
@@ -100,24 +105,14 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// Opens WebGPU unless `force_cpu`; where WebGPU is missing or fails, falls back to Burn's
-    /// CPU backend (flex) compiled to wasm and says why in `note`.
-    pub async fn open(force_cpu: bool) -> Session {
+    /// Opens WebGPU if `webgpu` (the worker chose it: www/backend.js), else Burn's CPU backend
+    /// (flex) compiled to wasm, whose reason the worker gives in `note`. Where WebGPU fails to
+    /// start, falls back to the CPU and says why.
+    pub async fn open(webgpu: bool, note: String) -> Session {
         console_error_panic_hook::set_once();
-        let (device, backend, note) = if force_cpu {
-            (Device::flex(), "CPU", "CPU backend chosen by the page (?backend=cpu).".to_string())
-        } else if !has_webgpu() {
-            (Device::flex(), "CPU", "This browser has no WebGPU (navigator.gpu is missing), so training runs on the CPU in wasm: expect it to be far slower.".to_string())
-        } else {
-            match Device::wgpu_options().init_async().await {
-                Ok(device) => (device, "WebGPU", String::new()),
-                Err(e) => (
-                    Device::flex(),
-                    "CPU",
-                    format!("This browser has WebGPU but gave Easel no usable GPU adapter, so training runs on the CPU in wasm: expect it to be far slower. (Details: {e})"),
-                ),
-            }
-        };
+        let (device, backend, note) = if webgpu { open_webgpu().await } else { Ok(Device::flex()) }
+            .map(|device| (device, if webgpu { "WebGPU" } else { "CPU" }, note))
+            .unwrap_or_else(|e| (Device::flex(), "CPU", format!("This browser has WebGPU but gave Easel no usable GPU adapter, so training runs on the CPU in wasm: expect it to be far slower. (Details: {e})")));
         Session {
             state: Rc::new(RefCell::new(State {
                 device,
@@ -142,7 +137,7 @@ impl Session {
         self.backend.clone()
     }
 
-    /// Why the CPU backend is in use, or empty.
+    /// Why this backend is in use, or empty.
     #[wasm_bindgen(getter)]
     pub fn note(&self) -> String {
         self.note.clone()

@@ -1,5 +1,7 @@
 // A static file server for dist/ on 127.0.0.1 (tests and benchmarks). Serves files as they
-// are (no compression), with Content-Length so the page can show download progress.
+// are (no compression), with Content-Length so the page can show download progress, and, unless
+// `isolated` is false, the two headers that make the page cross-origin isolated (as
+// `trunk serve` does), which the CPU path's threads need.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +12,9 @@ const TYPES = {
   '.md': 'text/plain; charset=utf-8', '.jpg': 'image/jpeg', '.gz': 'application/gzip',
 };
 
-export function serve(root) {
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+export function serve(root, { isolated = true } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     let file = path.join(root, decodeURIComponent(url.pathname));
@@ -22,6 +26,7 @@ export function serve(root) {
         'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
         'Content-Length': st.size,
         'Cache-Control': 'no-cache',
+        ...(isolated ? ISOLATION : {}),
       });
       fs.createReadStream(file).pipe(res);
     });
@@ -37,12 +42,12 @@ export const CHROMIUM_ARGS = [
 ];
 
 // The shared set-up of the page tests: dist/ served, one headless Chromium with WebGPU.
-export async function startPage(root) {
+export async function startPage(root, options) {
   const fs = await import('node:fs');
   const { chromium } = await import('playwright-core');
   if (!fs.existsSync(path.join(root, 'dist/easel_bg.wasm'))) throw new Error('dist/ is missing: run trunk build --release');
   fs.mkdirSync(path.join(root, 'tests/e2e/out'), { recursive: true });
-  const srv = await serve(path.join(root, 'dist'));
+  const srv = await serve(path.join(root, 'dist'), options);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   return { srv, browser, close: async () => { await browser.close(); srv.server.close(); } };
 }

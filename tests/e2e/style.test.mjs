@@ -40,7 +40,7 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') problems.push(`worker: ${m.text()}`); }));
-  await page.goto(srv.url + '#style');
+  await page.goto(srv.url + '?backend=webgpu#style');
   assert.equal(await page.isVisible('#tab-style'), true);
   assert.equal(await page.isHidden('#tab-train'), true);
   await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
