@@ -1,7 +1,7 @@
 // Style-transfer benchmark of the real page in headless Chromium (WebGPU; SwiftShader on
 // machines without a GPU): milliseconds per Gatys iteration on the example pair (the cat photo
 // and the swirls), at each output size asked. Needs a built dist/.
-//   node bench/style.mjs [--sizes 256,512] [--iterations N] [--warmup N] [--backend webgpu|cpu|auto] [--isolated 1|0]
+//   node bench/style.mjs [--sizes 256,512] [--iterations N] [--warmup N] [--backend webgpu|cpu|auto] [--isolated 1|0] [--dist DIR]
 // Prints one JSON line per size; add them to the table in bench/README.md.
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ const warmup = Number(arg('warmup', 1));
 const backend = arg('backend', 'webgpu');
 
 const root = path.resolve(import.meta.dirname, '..');
-const srv = await serve(path.join(root, 'dist'), { isolated: arg('isolated', '1') !== '0' });
+const srv = await serve(path.resolve(arg('dist', path.join(root, 'dist'))), { isolated: arg('isolated', '1') !== '0' });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 await page.goto(srv.url + (backend === 'auto' ? '' : `?backend=${backend}`) + '#style');
