@@ -7,6 +7,9 @@
 //     stall while training, the release wasm's size raw and gzipped.
 // Needs a built dist/ (trunk build --release) and the peers: npm ci --prefix bench.
 //   node bench/compare.mjs [--rounds 3] [--steps 1] [--batch 64] [--gatys-rounds 2] [--skip dcgan,gatys]
+//                          [--easel webgpu|cpu|auto] [--peers webgpu,cpu]
+// (--easel auto: the page's own choice, which here, on SwiftShader, is the CPU path on every
+// core: the server sends the cross-origin isolation headers, as `trunk serve` does.)
 // Prints a JSON summary (bench/out/compare-DATE-TIME.json) and the rows for bench/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +23,7 @@ import { CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
 
 const ROUNDS = Number(arg('rounds', 3)), STEPS = Number(arg('steps', 1)), BATCH = Number(arg('batch', 64));
 const GATYS_ROUNDS = Number(arg('gatys-rounds', 2)), SKIP = (arg('skip', '') || '').split(',');
+const EASEL = arg('easel', 'webgpu'), PEERS = arg('peers', 'webgpu,cpu').split(',');
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = path.join(root, 'bench/out');
 fs.mkdirSync(outDir, { recursive: true });
@@ -35,7 +39,10 @@ const server = http.createServer((req, res) => {
   const st = fs.statSync(file);
   const etag = `"${crypto.createHash('sha1').update(`${file}:${st.size}:${st.mtimeMs}`).digest('hex')}"`;
   if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ETag: etag }); res.end(); return; }
-  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': st.size, ETag: etag, 'Cache-Control': 'no-cache' });
+  res.writeHead(200, {
+    'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': st.size, ETag: etag, 'Cache-Control': 'no-cache',
+    'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
+  });
   fs.createReadStream(file).pipe(res);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -51,7 +58,7 @@ const LONGTASKS = `window.__longtasks = []; new PerformanceObserver((l) => { for
 const easel = await browser.newContext();
 await easel.addInitScript(LONGTASKS);
 const ep = await easel.newPage();
-await ep.goto(`${base}/dist/index.html?backend=webgpu`);
+await ep.goto(`${base}/dist/index.html${EASEL === 'auto' ? '' : `?backend=${EASEL}`}`);
 await ep.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
 await ep.fill('#batch_size', String(BATCH));
 await ep.waitForFunction(() => document.querySelectorAll('.err:not(:empty)').length === 0);
@@ -82,7 +89,7 @@ async function peerPage(backend) {
 const results = { dcgan: {}, gatys: {} };
 const peers = {};
 if (!SKIP.includes('dcgan')) {
-for (const b of ['webgpu', 'cpu']) {
+for (const b of PEERS) {
   peers[b] = await peerPage(b);
   await peers[b].evaluate((batch) => window.peer.dcganSetup(batch), BATCH);
 }
@@ -92,7 +99,7 @@ log('warm-up');
 await easelSteps(1);
 for (const b of Object.keys(peers)) await peers[b].evaluate(() => window.peer.dcganSteps(1));
 
-const ips = { easel: [], webgpu: [], cpu: [] };
+const ips = { easel: [], ...Object.fromEntries(PEERS.map((b) => [b, []])) };
 for (let r = 0; r < ROUNDS; r++) {
   const e = await easelSteps(STEPS);
   ips.easel.push(e.steps * BATCH / (e.ms / 1000));
@@ -159,6 +166,7 @@ const wasm = fs.readFileSync(path.join(root, 'dist/easel_bg.wasm'));
 results.wasm = { raw: wasm.length, gzip: zlib.gzipSync(wasm, { level: 9 }).length };
 results.machine = `${os.cpus()[0].model.trim()} x${os.cpus().length}`;
 results.browser = await browser.version();
+results.easel_backend = await ep.textContent('#backend');
 results.adapter = await ep.evaluate(async () => { const a = await navigator.gpu?.requestAdapter(); return a ? `${a.info?.vendor || ''} ${a.info?.architecture || ''} ${a.info?.description || ''}`.trim() : 'none'; });
 results.date = new Date().toISOString().slice(0, 10);
 results.settings = { rounds: ROUNDS, steps: STEPS, batch: BATCH, gatys_rounds: GATYS_ROUNDS };

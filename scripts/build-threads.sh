@@ -20,10 +20,19 @@ RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+simd128" \
   cargo "+$EASEL_NIGHTLY" rustc --release --locked --lib --target wasm32-unknown-unknown \
   --no-default-features --features threads -Z build-std=std,panic_abort --target-dir "$target" \
   -- "${link[@]/#/-Clink-arg=}"
-mkdir -p "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name easel "$target/wasm32-unknown-unknown/release/easel.wasm"
-if [ "${TRUNK_PROFILE:-release}" = release ]; then
-  wasm-opt -Oz --enable-threads --enable-bulk-memory --enable-simd --enable-mutable-globals \
-    --enable-sign-ext --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-    "$out/easel_bg.wasm" -o "$out/easel_bg.wasm"
+# wasm-bindgen and wasm-opt (minutes) only when the wasm changed; kept beside the build.
+wasm="$target/wasm32-unknown-unknown/release/easel.wasm"
+profile="${TRUNK_PROFILE:-release}"
+page="$target/page-$profile"
+if [ ! -f "$page/easel_bg.wasm" ] || [ "$wasm" -nt "$page/easel_bg.wasm" ]; then
+  rm -rf "$page" "$page.tmp"
+  wasm-bindgen --target web --no-typescript --out-dir "$page.tmp" --out-name easel "$wasm"
+  if [ "$profile" = release ]; then
+    wasm-opt -Oz --enable-threads --enable-bulk-memory --enable-simd --enable-mutable-globals \
+      --enable-sign-ext --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+      "$page.tmp/easel_bg.wasm" -o "$page.tmp/easel_bg.wasm"
+  fi
+  mv "$page.tmp" "$page"
 fi
+mkdir -p "$out"
+cp -r "$page/." "$out/"
