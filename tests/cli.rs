@@ -54,6 +54,7 @@ fn bad_flags_values_and_files_get_one_line_and_status_2() {
         (vec!["train", "--resume", "/no/such.safetensors", "--steps", "1"], "cannot read /no/such.safetensors"),
         (vec!["style", "/no/photo.jpg", "/no/style.jpg"], "cannot read /no/photo.jpg"),
         (vec!["style", "a.jpg", "b.jpg", "--iterations", "0"], "must be a whole number from 1 to 5000"),
+        (vec!["train", "--threads", "0"], "--threads"),
     ] {
         let o = cli(&args);
         let (_, err) = text(&o);
@@ -61,5 +62,15 @@ fn bad_flags_values_and_files_get_one_line_and_status_2() {
         assert!(err.lines().next().unwrap_or("").contains("error:"), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?} should say '{says}': {err}");
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    }
+}
+
+#[test]
+fn threads_sizes_the_cpu_pool() {
+    for n in ["1", "3"] {
+        let o = cli(&["train", "--threads", n, "--model", "dense", "--batch", "4", "--steps", "1"]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "--threads {n}: {err}");
+        assert!(out.contains(&format!("RESULT backend=cpu threads={n} ")), "--threads {n}: {out}");
     }
 }
