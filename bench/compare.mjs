@@ -19,7 +19,7 @@ import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { arg } from './args.mjs';
-import { CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
+import { CHROMIUM_ARGS, ISOLATION } from '../tests/e2e/server.mjs';
 
 const ROUNDS = Number(arg('rounds', 3)), STEPS = Number(arg('steps', 1)), BATCH = Number(arg('batch', 64));
 const GATYS_ROUNDS = Number(arg('gatys-rounds', 2)), SKIP = (arg('skip', '') || '').split(',');
@@ -41,7 +41,7 @@ const server = http.createServer((req, res) => {
   if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ETag: etag }); res.end(); return; }
   res.writeHead(200, {
     'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': st.size, ETag: etag, 'Cache-Control': 'no-cache',
-    'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
+    ...ISOLATION,
   });
   fs.createReadStream(file).pipe(res);
 });

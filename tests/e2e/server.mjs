@@ -12,7 +12,8 @@ const TYPES = {
   '.md': 'text/plain; charset=utf-8', '.jpg': 'image/jpeg', '.gz': 'application/gzip',
 };
 
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+// What makes a page cross-origin isolated (bench/compare.mjs's server sends them too).
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export function serve(root, { isolated = true } = {}) {
   const server = http.createServer((req, res) => {
