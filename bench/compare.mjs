@@ -1,13 +1,15 @@
 // Easel against its peers in one headless Chromium session, on the same data, alternating:
 //   - the lesson DCGAN (batch 64, 28x28 MNIST): Easel's page vs the same DCGAN in TF.js on its
 //     WebGPU backend and on its CPU backend (the no-WebGPU peer: TF.js 4.22's wasm backend has
-//     no Conv2DBackpropFilter kernel, so it cannot train a convolutional GAN); images/s, median;
+//     no Conv2DBackpropFilter kernel, so it cannot train a convolutional GAN), and in jax-js
+//     (bench/peer/jaxjs-dcgan.js: jit, wasm with a worker per core, or WebGPU); images/s, median;
 //   - a Gatys iteration at 256 px (same VGG16 weights, layers and losses): Easel vs TF.js WebGPU;
 //   - Easel's page: time from a cached load to the first trained step, the longest main-thread
 //     stall while training, the release wasm's size raw and gzipped.
 // Needs a built dist/ (trunk build --release) and the peers: npm ci --prefix bench.
 //   node bench/compare.mjs [--rounds 3] [--steps 1] [--batch 64] [--gatys-rounds 2] [--skip dcgan,gatys]
-//                          [--easel webgpu|cpu|auto] [--peers webgpu,cpu]
+//                          [--easel webgpu|cpu|auto] [--peers webgpu,cpu] [--warmup 2]
+// (--peers: TF.js backends webgpu, cpu, and jax-js as jaxjs-wasm, jaxjs-wasm-lax, jaxjs-webgpu.)
 // (--easel auto: the page's own choice, which here, on SwiftShader, is the CPU path on every
 // core: the server sends the cross-origin isolation headers, as `trunk serve` does.)
 // Prints a JSON summary (bench/out/compare-DATE-TIME.json) and the rows for bench/README.md.
@@ -22,13 +24,15 @@ import { arg } from './args.mjs';
 import { CHROMIUM_ARGS, ISOLATION } from '../tests/e2e/server.mjs';
 
 const ROUNDS = Number(arg('rounds', 3)), STEPS = Number(arg('steps', 1)), BATCH = Number(arg('batch', 64));
+// Untimed peer steps first: kernel compilation (jax-js compiles over its first two steps).
+const JIT_WARMUP = Number(arg('warmup', 2));
 const GATYS_ROUNDS = Number(arg('gatys-rounds', 2)), SKIP = (arg('skip', '') || '').split(',');
 const EASEL = arg('easel', 'webgpu'), PEERS = arg('peers', 'webgpu,cpu').split(',');
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = path.join(root, 'bench/out');
 fs.mkdirSync(outDir, { recursive: true });
 if (!fs.existsSync(path.join(root, 'dist/easel_bg.wasm'))) throw new Error('dist/ is missing: trunk build --release');
-if (!fs.existsSync(path.join(root, 'bench/node_modules/@tensorflow/tfjs'))) throw new Error('TF.js is missing: npm ci --prefix bench');
+if (!fs.existsSync(path.join(root, 'bench/node_modules/@tensorflow/tfjs')) || !fs.existsSync(path.join(root, 'bench/node_modules/@jax-js/jax'))) throw new Error('TF.js or jax-js is missing: npm ci --prefix bench');
 
 // The repository root over HTTP with ETags, so a reload is a cached load (304s), as in a browser
 // revisiting the page.
@@ -86,18 +90,48 @@ async function peerPage(backend) {
   return p;
 }
 
+// jax-js peers, named jaxjs-DEVICE[-lax]: DEVICE is jax-js's wasm (a worker per core when the
+// page is cross-origin isolated, as it is here) or webgpu; -lax uses jax-js's own convolutions,
+// without it the peer lowers them to matmuls (bench/peer/jaxjs-dcgan.js says why). The same
+// window.peer-like interface as the TF.js page.
+async function jaxjsPage(name) {
+  const [, device, lowering = 'matmul'] = name.split('-');
+  const p = await browser.newPage();
+  p.on('pageerror', (e) => log(`peer ${name} error: ${e.message}`));
+  await p.goto(`${base}/bench/peer/jaxjs.html`);
+  await p.waitForFunction(() => window.jaxpeerReady);
+  const got = await p.evaluate((d) => window.jaxpeer.init(d), device);
+  if (got !== device) throw new Error(`jax-js gave device ${got}, not ${device}`);
+  return {
+    dcganSetup: (batch) => p.evaluate(([b, l]) => window.jaxpeer.dcganSetup(b, l), [batch, lowering]),
+    dcganSteps: (n) => p.evaluate((k) => window.jaxpeer.dcganSteps(k), n),
+    close: () => p.close(),
+  };
+}
+
+// A TF.js page behind the same three calls.
+async function tfjsPeer(backend) {
+  const p = await peerPage(backend);
+  return {
+    dcganSetup: (batch) => p.evaluate((b) => window.peer.dcganSetup(b), batch),
+    dcganSteps: (n) => p.evaluate((k) => window.peer.dcganSteps(k), n),
+    close: () => p.close(),
+  };
+}
+const peerName = (b) => (b.startsWith('jaxjs-') ? b.replace('jaxjs-', 'jax-js ') : `TF.js ${b}`);
+
 const results = { dcgan: {}, gatys: {} };
 const peers = {};
 if (!SKIP.includes('dcgan')) {
 for (const b of PEERS) {
-  peers[b] = await peerPage(b);
-  await peers[b].evaluate((batch) => window.peer.dcganSetup(batch), BATCH);
+  peers[b] = b.startsWith('jaxjs-') ? await jaxjsPage(b) : await tfjsPeer(b);
+  await peers[b].dcganSetup(BATCH);
 }
 
 // Warm-up (kernel compilation, autotune) for everyone, not timed.
 log('warm-up');
 await easelSteps(1);
-for (const b of Object.keys(peers)) await peers[b].evaluate(() => window.peer.dcganSteps(1));
+for (const b of Object.keys(peers)) await peers[b].dcganSteps(JIT_WARMUP);
 
 const ips = { easel: [], ...Object.fromEntries(PEERS.map((b) => [b, []])) };
 for (let r = 0; r < ROUNDS; r++) {
@@ -105,9 +139,9 @@ for (let r = 0; r < ROUNDS; r++) {
   ips.easel.push(e.steps * BATCH / (e.ms / 1000));
   log(`round ${r + 1}: Easel ${ips.easel.at(-1).toFixed(2)} img/s`);
   for (const b of Object.keys(peers)) {
-    const p = await peers[b].evaluate((n) => window.peer.dcganSteps(n), STEPS);
+    const p = await peers[b].dcganSteps(STEPS);
     ips[b].push(STEPS * BATCH / (p.ms / 1000));
-    log(`round ${r + 1}: TF.js ${b} ${ips[b].at(-1).toFixed(2)} img/s (losses ${p.losses.map((v) => v.toFixed(3))})`);
+    log(`round ${r + 1}: ${peerName(b)} ${ips[b].at(-1).toFixed(2)} img/s (losses ${p.losses.map((v) => v.toFixed(3))})`);
   }
 }
 for (const k of Object.keys(ips)) results.dcgan[k] = { runs: ips[k].map((v) => +v.toFixed(3)), median: +median(ips[k]).toFixed(3) };
