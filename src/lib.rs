@@ -4,7 +4,7 @@
 //! between JavaScript and it.
 
 //! Modules depend one way: fields → settings (with model) → data, grid → train → checkpoint,
-//! style; `web` and the CLI sit on top.
+//! style, quality; `web` and the CLI sit on top.
 
 pub mod adam;
 pub mod checkpoint;
@@ -14,6 +14,7 @@ pub mod grid;
 pub mod images;
 pub mod model;
 pub mod photo;
+pub mod quality;
 pub mod rng;
 pub mod settings;
 pub mod style;

@@ -305,6 +305,14 @@ impl Trainer {
         self.g.forward(self.fixed_noise.clone()).inner()
     }
 
+    /// Generated images for `noise` (`n * latent` values), `[n, c, h, w]` in [-1, 1], off the
+    /// graph; the training's random stream is not touched.
+    pub fn generate_from(&self, noise: Vec<f32>) -> Tensor<4> {
+        let l = self.config.setup.latent;
+        let n = noise.len() / l;
+        self.g.forward(Tensor::from_data(TensorData::new(noise, [n, l]), &self.device)).inner()
+    }
+
     /// `steps` images along the great circle from grid sample `a`'s noise to `b`'s (both
     /// ends included), `[steps, c, h, w]`. They go through G together with the grid's noise so
     /// BatchNorm sees the grid's statistics and the ends look like the grid's tiles.

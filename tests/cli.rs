@@ -74,3 +74,42 @@ fn threads_sizes_the_cpu_pool() {
         assert!(out.contains(&format!("RESULT backend=cpu threads={n} ")), "--threads {n}: {out}");
     }
 }
+
+#[test]
+fn train_prints_the_quality_figures_of_a_built_in_set() {
+    let o = cli(&["train", "--batch", "8", "--steps", "20"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("quality of 64 real images: classifier score"), "{out}");
+    // At each of the reports (every 10 steps here) and at the end.
+    let reports: Vec<&str> = out.lines().filter(|l| l.starts_with("step") && l.contains("classifier score")).collect();
+    assert_eq!(reports.len(), 2, "{out}");
+    assert!(reports.iter().all(|l| l.contains("classes ") && l.contains("/10") && l.contains("FD ")), "{out}");
+    let last = out.lines().find(|l| l.starts_with("QUALITY step=20 score=")).unwrap_or_else(|| panic!("{out}"));
+    let field = |k: &str| last.split_whitespace().find_map(|w| w.strip_prefix(k)).unwrap().parse::<f64>().unwrap();
+    assert!((1.0..=10.0).contains(&field("score=")) && (0.0..=10.0).contains(&field("classes=")) && field("fd=") > 0.0, "{last}");
+    // Own images and other data have no classifier: no figures, no complaint.
+    let own = cli(&["train", "--data", "tests/data/own", "--size", "32", "--batch", "4", "--steps", "1"]);
+    let (out, err) = text(&own);
+    assert!(own.status.success(), "{err}");
+    assert!(!out.contains("classifier score") && !out.contains("QUALITY"), "{out}");
+}
+
+#[test]
+fn classifier_writes_a_file_that_judges() {
+    let dir = std::env::temp_dir().join(format!("easel-cli-classifier-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.safetensors");
+    let o = cli(&["classifier", "--data", "fashion", "--epochs", "1", "--out", file.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let acc: f64 = out.lines().find_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix("held_out_accuracy="))).unwrap().parse().unwrap();
+    // One epoch is far from the shipped file's 89 %, but far above chance (10 %).
+    assert!(acc > 0.6, "{out}");
+    let judge = easel::quality::Judge::from_bytes(&std::fs::read(&file).unwrap(), &burn::prelude::Device::flex()).unwrap();
+    assert_eq!(judge.meta["data"], "fashion");
+    assert_eq!(judge.meta["held_out_accuracy"], format!("{acc:.4}"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let bad = cli(&["classifier", "--data", "own"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

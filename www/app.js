@@ -87,6 +87,8 @@ redraw();
 //   step, points     steps trained; one {step, d_loss, g_loss, d_real, d_fake, d_skipped} a step
 //   skipped          D steps skipped so far (the skip trick)
 //   diversity        the mode-collapse meter: [step, samples, real] at each grid refresh
+//   quality, fd      [step, classifier score, classes covered, real score] at each grid refresh;
+//                    [step, Fréchet distance] every few; judge: the set's classifier or null
 //   grid, samplesStep, samplesVersion   the sample grid ({tile, gap, cols, rgba}), its step, refresh count
 //   selected, interpVersion             samples picked for the latent walk, walks drawn
 //   own              your own images: {count, skipped: [{name, why}]}
@@ -101,6 +103,9 @@ window.easel = Object.freeze({
   get points() { return gan.points; },
   get skipped() { return gan.skipped; },
   get diversity() { return gan.diversity; },
+  get quality() { return gan.quality; },
+  get fd() { return gan.fd; },
+  get judge() { return gan.judge; },
   get grid() { return gan.grid; },
   get samplesStep() { return gan.samplesStep; },
   get samplesVersion() { return gan.samplesVersion; },

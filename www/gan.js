@@ -12,6 +12,11 @@ export const gan = {
   step: 0,
   points: [],            // {step, d_loss, g_loss, d_real, d_fake, d_skipped}
   diversity: [],         // [step, samples, real]
+  quality: [],           // [step, classifier score, classes covered, real score]
+  fd: [],                // [step, Fréchet distance]
+  judge: null,           // {accuracy, realScore, realClasses, classNames} of the set's classifier
+  judgeWhy: '',          // why there is no quality chart
+  predictions: null,     // {classes, confidences} of the grid's samples
   skipped: 0,
   ipsWindow: [],         // recent {images, ms}
   batch: 64,
@@ -76,12 +81,39 @@ export function redraw() {
       { name: 'samples', color: '#ffc46b', raw: gan.diversity.map((p) => p[1]), noSmooth: true },
       { name: 'real data', color: '#9aa0ad', raw: gan.diversity.map((p) => p[2]), dash: true, noSmooth: true },
     ], { yMin: 0 });
+    drawQuality();
   });
+}
+
+// The quality charts, or why there are none.
+function drawQuality() {
+  const judged = Boolean(gan.judge);
+  $('quality-box').hidden = !judged;
+  if (!judged) { $('quality-help').textContent = gan.judgeWhy; return; }
+  const steps = gan.quality.map((p) => p[0]);
+  drawChart($('chart-quality'), steps, [
+    { name: 'score', color: '#7bd88f', raw: gan.quality.map((p) => p[1]), noSmooth: true },
+    { name: 'classes', color: '#6cb6ff', raw: gan.quality.map((p) => p[2]), noSmooth: true },
+    { name: 'real score', color: '#9aa0ad', raw: gan.quality.map((p) => p[3]), dash: true, noSmooth: true },
+  ], { yFixed: [0, 10] });
+  drawChart($('chart-fd'), gan.fd.map((p) => p[0]), [
+    { name: 'Fréchet distance', color: '#ff8a65', raw: gan.fd.map((p) => p[1]), noSmooth: true },
+  ], { yMin: 0 });
+}
+
+const QUALITY_HELP = $('quality-help').innerHTML;
+// The classifier of a freshly loaded set (or why there is none).
+function setJudge(judge, why) {
+  gan.judge = judge || null;
+  gan.judgeWhy = why;
+  if (judge) $('quality-help').innerHTML = QUALITY_HELP + ` (Its accuracy on 1,000 images it never trained on: ${(judge.accuracy * 100).toFixed(1)} %; on 64 real images its score is ${judge.realScore.toFixed(2)} with ${judge.realClasses} classes covered.)`;
+  redraw();
 }
 
 // Counters, charts and throughput back to a run that has not stepped yet.
 function clearRun(step = 0) {
-  Object.assign(gan, { points: [], ipsWindow: [], step, diversity: [], skipped: 0, selected: [] });
+  Object.assign(gan, { points: [], ipsWindow: [], step, diversity: [], quality: [], fd: [], predictions: null, skipped: 0, selected: [] });
+  $('sample-class').textContent = '';
   $('skipped-count').textContent = '0';
   $('step-count').textContent = String(step); $('epoch-count').textContent = '0'; $('ips').textContent = '–';
   $('interp').height = 0; $('interp-info').textContent = 'pick two samples';
@@ -162,6 +194,13 @@ async function droppedFiles(items) {
   return out;
 }
 
+// What the classifier makes of grid sample i.
+function showPrediction(i) {
+  if (!gan.judge || !gan.predictions) { $('sample-class').textContent = ''; return; }
+  const c = gan.predictions.classes[i], p = gan.predictions.confidences[i];
+  $('sample-class').textContent = `sample ${i + 1}: the classifier reads “${gan.judge.classNames[c]}” (${(p * 100).toFixed(0)} % sure${p < 0.8 ? ': not confident' : ''})`;
+}
+
 // ---------- worker messages ----------
 listen({
   dataset({ name, info, quiet }) {
@@ -171,6 +210,9 @@ listen({
     $('dataset').value = name;
     $('own-panel').hidden = true;
     fitModel(info.model);
+    setJudge(info.judge, info.judgeError
+      ? `No quality chart: the classifier could not be loaded (${info.judgeError}). Training works without it.`
+      : 'No quality chart for this data set: it has no classifier.');
     if (!quiet) message(`${info.count.toLocaleString()} images of ${info.width}×${info.height} loaded. Press Train.`);
     setState('ready');
     validate();
@@ -209,6 +251,7 @@ listen({
     note('own-summary', `${r.count} image${r.count === 1 ? '' : 's'} ready at ${r.width}×${r.height}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}. The grid shows ${Math.min(64, r.count)} of them as the GAN sees them.`);
     gan.dataset = r.name;
     fitModel(r.model);
+    setJudge(null, 'No quality chart for your own images: judging samples needs a classifier trained on labelled images of the same kind, and yours have no labels. The mode-collapse meter above still works.');
     // A small set: a batch no larger than the set (the user can still change it).
     if (Number(state.gan.batch_size) > r.count) setValue('gan', 'batch_size', String(Math.max(2, Math.min(64, r.count))));
     saveToUrl();
@@ -250,7 +293,7 @@ listen({
     if (gan.state === 'configured') setState('paused');
     redraw();
   },
-  samples({ width, height, rgba, tile, gap, cols, step, diversity, realDiversity }) {
+  samples({ width, height, rgba, tile, gap, cols, step, diversity, realDiversity, quality, classes, confidences }) {
     const c = $('samples');
     c.width = width; c.height = height;
     gan.grid = { tile, gap, cols, rgba: new ImageData(rgba, width, height) };
@@ -261,7 +304,20 @@ listen({
     if (last && last[0] === step) gan.diversity[gan.diversity.length - 1] = [step, diversity, realDiversity];
     else gan.diversity.push([step, diversity, realDiversity]);
     $('samples-step').textContent = `samples at step ${step} · diversity ${diversity.toFixed(3)} (real data ${realDiversity.toFixed(3)})`;
+    if (quality) {
+      const lastQ = gan.quality[gan.quality.length - 1];
+      const point = [step, quality.score, quality.classes, quality.realScore];
+      if (lastQ && lastQ[0] === step) gan.quality[gan.quality.length - 1] = point; else gan.quality.push(point);
+      gan.predictions = { classes, confidences };
+      $('samples-step').textContent += ` · classifier score ${quality.score.toFixed(2)}, ${quality.classes}/10 classes`;
+      if (gan.selected.length) showPrediction(gan.selected[gan.selected.length - 1]);
+    }
     setState(gan.state);
+    redraw();
+  },
+  fd({ step, fd }) {
+    const last = gan.fd[gan.fd.length - 1];
+    if (last && last[0] === step) last[1] = fd; else gan.fd.push([step, fd]);
     redraw();
   },
   interpolated({ a, b, width, height, rgba }) {
@@ -362,6 +418,7 @@ $('samples').addEventListener('click', (e) => {
   const col = Math.floor((x - gap / 2) / (tile + gap)), row = Math.floor((y - gap / 2) / (tile + gap));
   if (col < 0 || col >= cols || row < 0 || row >= cols) return;
   const i = row * cols + col;
+  showPrediction(i);
   gan.selected = gan.selected.length === 1 && gan.selected[0] !== i ? [gan.selected[0], i] : [i];
   drawGrid();
   setState(gan.state);

@@ -7,6 +7,14 @@ let lastSample = { step: -1, time: 0, cost: 0 };
 let lastStep = -1;             // the step the last training chunk ended at
 const SAMPLE_EVERY_STEPS = 10;
 const SAMPLE_EVERY_MS = 3000;
+// The Fréchet distance needs 512 samples through G and the classifier (most of a training
+// step's work at batch 64): at most once every this many grid refreshes, and never more than
+// 1/FD_SHARE of the time.
+const FD_EVERY_REFRESHES = 10;
+const FD_SHARE = 40;
+let refreshes = 0;
+let lastFd = { time: -Infinity, cost: 0 };
+let judged = false;            // a classifier is loaded for the data set
 
 // Draws the grid and remembers the step it shows and when; returns how long it took (ms).
 async function sendSamples() {
@@ -15,7 +23,13 @@ async function sendSamples() {
   post('samples', {
     width: s.width, height: s.height, rgba: s.rgba, tile: s.tile, gap: s.gap, cols: s.cols, step: s.step,
     diversity: s.diversity, realDiversity: s.realDiversity,
+    quality: s.quality, classes: s.classes, confidences: s.confidences,
   }, [s.rgba.buffer]);
+  if (judged && refreshes++ % FD_EVERY_REFRESHES === 0 && performance.now() - lastFd.time >= FD_SHARE * lastFd.cost) {
+    const f0 = performance.now();
+    post('fd', await ctx.session.frechet());
+    lastFd = { time: performance.now(), cost: performance.now() - f0 };
+  }
   const t = performance.now();
   lastSample = { step: s.step, time: t, cost: lastSample.cost };
   return t - t0;
@@ -25,6 +39,17 @@ async function loadBuiltIn(name) {
   const bytes = await fetchWithProgress(new URL(`data/${name}.easelds.gz`, import.meta.url), name);
   const info = ctx.session.loadDataset(bytes, name);
   ctx.dataName = name;
+  judged = false;
+  // The set's classifier (the quality chart): without it the page still trains, and says why.
+  if (info.classifier) {
+    try {
+      const model = await fetchWithProgress(new URL(`models/${info.classifier}`, import.meta.url), 'the classifier');
+      info.judge = await ctx.session.loadClassifier(model);
+      judged = true;
+    } catch (e) {
+      info.judgeError = errorText(e);
+    }
+  }
   return info;
 }
 
@@ -52,7 +77,7 @@ async function addOwnImages(files, size, reset) {
 
 function finishOwn() {
   const r = ctx.session.imagesFinish();
-  if (r.ok) { ctx.dataName = r.name; ctx.running = false; }
+  if (r.ok) { ctx.dataName = r.name; ctx.running = false; judged = false; }
   post('ownDataset', r, r.preview ? [r.preview.rgba.buffer] : []);
 }
 
@@ -89,6 +114,8 @@ function start() {
 
 // After a new or resumed run: its grid, and the refresh clock from there.
 async function freshGrid(step) {
+  refreshes = 0;
+  lastFd = { time: -Infinity, cost: 0 };
   await sendSamples();
   lastSample.cost = 0;
   lastStep = step;

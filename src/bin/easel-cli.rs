@@ -1,7 +1,7 @@
 //! Native command-line trainer, built from the same model, training and settings code as the
 //! page: `easel-cli train` (a GAN on a built-in set or a folder of your images; writes the
-//! sample grid and a checkpoint the page resumes) and `easel-cli style CONTENT STYLE` (Gatys
-//! style transfer). Every setting's flag, default, help and check comes from
+//! sample grid and a checkpoint the page resumes), `easel-cli style CONTENT STYLE` (Gatys
+//! style transfer) and `easel-cli classifier` (makes the classifier that judges samples). Every setting's flag, default, help and check comes from
 //! `easel::settings`; `easel-cli --help` lists them.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -19,6 +19,7 @@ mod cli {
     use easel::images::{ImageSet, refuse_by_size};
     use easel::model::ModelKind;
     use easel::photo::{Rgb, decode, encode_png};
+    use easel::quality::{self, ClassifierTraining, FeatureStats, Judge, Quality};
     use easel::settings::{DataFit, GanConfig, GanLive, GanSetup, StyleConfig};
     use easel::style::{Stylizer, Vgg, planar_to_rgba};
     use easel::train::{Trainer, read_f32};
@@ -41,6 +42,9 @@ mod cli {
         Train(TrainArgs),
         /// Repaint the CONTENT photo in the style of the STYLE image (Gatys et al.).
         Style(StyleArgs),
+        /// Train the small classifier that scores a built-in data set's samples (the files in
+        /// www/models/): held-out accuracy, then the real set's feature statistics.
+        Classifier(ClassifierArgs),
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -74,6 +78,9 @@ mod cli {
         /// Write the fixed-noise sample grid here (PNG).
         #[arg(long, value_name = "FILE.png")]
         out: Option<PathBuf>,
+        /// Also write the grid at every report, as DIR/step-NNNNNN.png.
+        #[arg(long, value_name = "DIR")]
+        grids: Option<PathBuf>,
         #[command(flatten)]
         setup: Flags<GanSetup>,
         #[command(flatten)]
@@ -93,6 +100,27 @@ mod cli {
         out: PathBuf,
         #[command(flatten)]
         settings: Flags<StyleConfig>,
+    }
+
+    #[derive(Args)]
+    struct ClassifierArgs {
+        /// The built-in data set: mnist or fashion.
+        #[arg(long, default_value = "mnist", value_parser = ["mnist", "fashion"])]
+        data: String,
+        /// Where to write it [default: www/models/classifier-DATA.safetensors].
+        #[arg(long, value_name = "OUT.safetensors")]
+        out: Option<PathBuf>,
+        /// Passes over the training split.
+        #[arg(long, default_value_t = ClassifierTraining::default().epochs as u16, value_parser = clap::value_parser!(u16).range(1..=200))]
+        epochs: u16,
+        /// Seed of the split, the initial weights and the batch order.
+        #[arg(long, default_value_t = ClassifierTraining::default().seed)]
+        seed: u64,
+        /// Move each training image by up to N pixels each way at random.
+        #[arg(long, default_value_t = ClassifierTraining::default().shift as u8, value_parser = clap::value_parser!(u8).range(0..=4))]
+        shift: u8,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
     }
 
     fn own_size(s: &str) -> Result<usize, String> {
@@ -213,13 +241,19 @@ mod cli {
         set.to_dataset().unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())))
     }
 
+    fn project_file(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+    }
+
+    fn built_in(name: &str) -> Dataset {
+        let file = project_file(&format!("www/data/{name}.easelds.gz"));
+        Dataset::from_gz_bytes(&read(&file)).unwrap_or_else(|e| fail(format!("{}: {e}", file.display())))
+    }
+
     fn load_data(args: &TrainArgs) -> (Dataset, String) {
         let path = Path::new(&args.data);
         match args.data.as_str() {
-            "mnist" | "fashion" => {
-                let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("www/data/{}.easelds.gz", args.data));
-                (Dataset::from_gz_bytes(&read(&file)).unwrap_or_else(|e| fail(format!("{}: {e}", file.display()))), args.data.clone())
-            }
+            "mnist" | "fashion" => (built_in(&args.data), args.data.clone()),
             _ if path.is_dir() => {
                 let d = image_folder(path, args.size);
                 let name = format!("own images ({})", d.count);
@@ -227,6 +261,15 @@ mod cli {
             }
             _ => (Dataset::from_gz_bytes(&read(path)).unwrap_or_else(|e| fail(format!("{}: {e}", path.display()))), args.data.clone()),
         }
+    }
+
+    /// The fixed-noise sample grid as a PNG.
+    fn write_grid(trainer: &Trainer, out: &Path) {
+        let samples = trainer.samples();
+        let [_, c, h, _] = samples.dims();
+        let values = block_on(read_f32(samples.flatten(0, 3))).unwrap_or_else(|e| fail(e));
+        let (w, hh, rgba) = tile_rgba(&values, GRID, c, h, GRID_COLS);
+        image::save_buffer(out, &rgba, w as u32, hh as u32, image::ColorType::Rgba8).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
     }
 
     fn train(args: TrainArgs) {
@@ -251,6 +294,24 @@ mod cli {
         let setup = &trainer.config.setup;
         let (b, model, backend) = (setup.batch_size, setup.model.name(), args.backend.to_possible_value().expect("named").get_name().to_string());
         println!("training {} on {data_name} ({}x{}x{}, {} images), batch {b}, {backend}", setup.model.title(), shape[0], shape[1], shape[2], dataset.count);
+        // The built-in sets are judged by their shipped classifier at every report.
+        let judge = quality::classifier_file(&data_name).and_then(|file| {
+            let path = project_file(&format!("www/models/{file}"));
+            if !path.exists() {
+                println!("no quality figures: {} is missing (make it with `easel-cli classifier --data {data_name}`)", path.display());
+                return None;
+            }
+            let judge = Judge::from_bytes(&read(&path), &device).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+            let real = block_on(judge.real_reference(&dataset.to_device(&device))).unwrap_or_else(|e| fail(e));
+            println!("quality of 64 real images: classifier score {:.2}  classes {}/{}", real.score, real.classes, quality::CLASSES);
+            Some(judge)
+        });
+        let measure = |trainer: &Trainer| -> Option<Quality> {
+            judge.as_ref().map(|j| block_on(j.measure(trainer, true)).unwrap_or_else(|e| fail(e)).0)
+        };
+        if let Some(dir) = &args.grids {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())));
+        }
         let steps = args.steps;
         let report = 10.max(steps / 10);
         // Statistics come back once per chunk: a few per report, so the bar moves.
@@ -272,18 +333,23 @@ mod cli {
                     "step {:>6}  D loss {:.3}  G loss {:.3}  D(x) {:.3}  D(G(z)) {:.3}  D steps skipped {skipped}  {ips:.1} img/s",
                     trainer.step, s.d_loss, s.g_loss, s.d_real, s.d_fake
                 );
+                if let Some(q) = measure(&trainer) {
+                    println!("step {:>6}  {q}  {secs:.0} s", trainer.step);
+                }
+                if let Some(dir) = &args.grids {
+                    write_grid(&trainer, &dir.join(format!("step-{:06}.png", trainer.step)));
+                }
             }
             eprint!("\r{} {done}/{steps}  {ips:.1} img/s  ETA {:.0} s ", bar(done, steps), secs / done as f64 * (steps - done) as f64);
         }
         eprintln!();
         let secs = start.elapsed().as_secs_f64();
         println!("RESULT backend={backend} threads={} model={model} batch={b} steps={steps} img_per_s={:.2}", rayon::current_num_threads(), (steps * b) as f64 / secs);
+        if let Some(q) = measure(&trainer) {
+            println!("QUALITY step={} score={:.3} classes={} fd={:.3}", q.step, q.score, q.classes, q.fd.unwrap_or(f64::NAN));
+        }
         if let Some(out) = args.out {
-            let samples = trainer.samples();
-            let [_, c, h, _] = samples.dims();
-            let values = block_on(read_f32(samples.flatten(0, 3))).unwrap_or_else(|e| fail(e));
-            let (w, hh, rgba) = tile_rgba(&values, GRID, c, h, GRID_COLS);
-            image::save_buffer(&out, &rgba, w as u32, hh as u32, image::ColorType::Rgba8).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+            write_grid(&trainer, &out);
             println!("wrote {}", out.display());
         }
         if let Some(path) = args.checkpoint {
@@ -292,6 +358,41 @@ mod cli {
             std::fs::write(&path, trainer.checkpoint_bytes(&layout, &values, &data_name)).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
             println!("wrote checkpoint {} (step {}); load it in the page with \"Resume from checkpoint\"", path.display(), trainer.step);
         }
+    }
+
+    fn classifier(args: ClassifierArgs) {
+        let data = built_in(&args.data);
+        let device = device(args.backend);
+        let how = ClassifierTraining { epochs: args.epochs.into(), seed: args.seed, shift: args.shift.into(), ..ClassifierTraining::default() };
+        let (train_idx, held) = quality::split(data.count, how.seed);
+        println!("training the {} classifier on {} images ({} held out), {} epochs, seed {}", args.data, train_idx.len(), held.len(), how.epochs, how.seed);
+        let start = Instant::now();
+        let model = block_on(quality::train_classifier(&data, &how, &device, |epoch, loss| {
+            println!("epoch {epoch:>3}  loss {loss:.4}  {:.0} s", start.elapsed().as_secs_f64());
+        }))
+        .unwrap_or_else(|e| fail(e));
+        let accuracy = block_on(quality::accuracy(&model, &data, &held, &device)).unwrap_or_else(|e| fail(e));
+        let real: FeatureStats = block_on(quality::real_stats(&model, &data, &device)).unwrap_or_else(|e| fail(e));
+        let out = args.out.unwrap_or_else(|| project_file(&format!("www/models/{}", quality::classifier_file(&args.data).expect("a built-in set"))));
+        let meta = [
+            ("data", args.data.clone()),
+            ("seed", how.seed.to_string()),
+            ("epochs", how.epochs.to_string()),
+            ("batch", how.batch.to_string()),
+            ("lr", how.lr.to_string()),
+            ("shift", how.shift.to_string()),
+            ("held_out", held.len().to_string()),
+            ("held_out_accuracy", format!("{accuracy:.4}")),
+            ("made_by", format!("easel-cli classifier --data {} --epochs {} --seed {} --shift {}", args.data, how.epochs, how.seed, how.shift)),
+            ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let bytes = block_on(Judge::to_bytes(&model, &real, meta)).unwrap_or_else(|e| fail(e));
+        std::fs::write(&out, &bytes).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+        println!("RESULT data={} held_out_accuracy={accuracy:.4} bytes={} seconds={:.0}", args.data, bytes.len(), start.elapsed().as_secs_f64());
+        println!("wrote {}", out.display());
     }
 
     fn style(args: StyleArgs) {
@@ -332,6 +433,7 @@ mod cli {
         match cli.command {
             Command::Train(args) => train(args),
             Command::Style(args) => style(args),
+            Command::Classifier(args) => classifier(args),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The GAN tab's calls: built-in data sets, settings, training, samples, checkpoints.
 
-use js_sys::{Object, Promise, Uint8Array};
+use std::rc::Rc;
+
+use js_sys::{Float32Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -11,6 +13,7 @@ use crate::fields;
 use crate::grid::{GAP, GRID, GRID_COLS, Timelapse, tile_rgba};
 use crate::images::diversity;
 use crate::model::ModelKind;
+use crate::quality::{self, Judge};
 use crate::settings::{DataFit, GanConfig, GanLive};
 use crate::train::{Trainer, read_f32};
 
@@ -50,8 +53,11 @@ impl State {
     /// Makes `data` the data set every new run trains on (the current run ends).
     pub(super) fn use_data(&mut self, data: &Dataset, name: String) -> Object {
         self.trainer = None;
+        self.judge = None;
         let d = data.to_device(&self.device);
         let info = data_info(&d);
+        // The file of the classifier that judges this set's samples, if it has one.
+        set(&info, "classifier", quality::classifier_file(&name).map(JsValue::from).unwrap_or(JsValue::NULL));
         self.data = Some(d);
         self.data_name = name;
         info
@@ -66,6 +72,50 @@ impl Session {
     pub fn load_dataset(&self, bytes: &[u8], name: &str) -> Result<JsValue, JsValue> {
         let data = Dataset::from_gz_bytes(bytes).map_err(js_err)?;
         Ok(self.state.borrow_mut().use_data(&data, name.to_string()).into())
+    }
+
+    /// Loads the classifier file for the loaded built-in data set (`loadDataset` names it).
+    /// Resolves to `{realScore, realClasses, accuracy, classNames}`: what it makes of 64 real
+    /// images, its held-out accuracy, and the names of the classes.
+    #[wasm_bindgen(js_name = loadClassifier)]
+    pub fn load_classifier(&self, bytes: Vec<u8>) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let (data, device) = {
+                let st = state.borrow();
+                (st.data.clone().ok_or_else(|| js_err("no data set is loaded yet"))?, st.device.clone())
+            };
+            let judge = Judge::from_bytes(&bytes, &device).map_err(js_err)?;
+            let real = judge.real_reference(&data).await.map_err(js_err)?;
+            let out = Object::new();
+            set(&out, "realScore", real.score);
+            set(&out, "realClasses", real.classes as u32);
+            set(&out, "accuracy", judge.meta.get("held_out_accuracy").and_then(|a| a.parse::<f64>().ok()).unwrap_or(f64::NAN));
+            let mut st = state.borrow_mut();
+            set(&out, "classNames", to_js(&quality::class_names(&st.data_name)));
+            st.real_quality = (real.score, real.classes);
+            st.judge = Some(Rc::new(judge));
+            Ok(out.into())
+        })
+    }
+
+    /// The Fréchet distance of the generator's samples (`quality::FD_SAMPLES` from fixed noise)
+    /// to the real set, through the classifier: `{step, fd}`.
+    pub fn frechet(&self) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let (judge, images, step) = {
+                let st = state.borrow();
+                let t = st.trainer.as_ref().ok_or_else(|| js_err(NO_RUN))?;
+                let judge = st.judge.clone().ok_or_else(|| js_err("no classifier for this data set"))?;
+                (judge, t.generate_from(quality::fd_noise(t.config.setup.latent)), t.step)
+            };
+            let fd = judge.frechet(images).await.map_err(js_err)?;
+            let out = Object::new();
+            set(&out, "step", step as u32);
+            set(&out, "fd", fd);
+            Ok(out.into())
+        })
     }
 
     /// Checks the GAN settings form (and, once data is loaded, that the run fits it); returns
@@ -134,14 +184,20 @@ impl Session {
     }
 
     /// The 8x8 grid of samples from the fixed noise batch: `{width, height, rgba, tile, gap,
-    /// cols, step, diversity, realDiversity}` (diversity: the mode-collapse meter).
+    /// cols, step, diversity, realDiversity}` (diversity: the mode-collapse meter), and with a
+    /// classifier loaded `quality: {score, classes, realScore, realClasses}` and per sample
+    /// `classes` (Uint8Array) and `confidences` (Float32Array).
     pub fn samples(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
-            let (tensor, step, real) = {
+            let (tensor, step, real, judge, real_quality) = {
                 let st = state.borrow();
                 let t = st.trainer.as_ref().ok_or_else(|| js_err(NO_RUN))?;
-                (t.samples(), t.step, t.real_diversity)
+                (t.samples(), t.step, t.real_diversity, st.judge.clone(), st.real_quality)
+            };
+            let judged = match judge {
+                Some(j) => Some(j.judge(tensor.clone()).await.map_err(js_err)?),
+                None => None,
             };
             let [_, channels, size, _] = tensor.dims();
             let values = read_f32(tensor.flatten(0, 3)).await.map_err(js_err)?;
@@ -155,6 +211,18 @@ impl Session {
             set(o, "step", step as u32);
             set(o, "diversity", diversity(&values, GRID));
             set(o, "realDiversity", real);
+            if let Some(j) = judged {
+                let q = Object::new();
+                set(&q, "score", j.score);
+                set(&q, "classes", j.classes as u32);
+                set(&q, "realScore", real_quality.0);
+                set(&q, "realClasses", real_quality.1 as u32);
+                set(o, "quality", q);
+                let classes: Vec<u8> = j.predictions.iter().map(|p| p.0).collect();
+                let confidences: Vec<f32> = j.predictions.iter().map(|p| p.1).collect();
+                set(o, "classes", Uint8Array::from(&classes[..]));
+                set(o, "confidences", Float32Array::from(&confidences[..]));
+            }
             Ok(out)
         })
     }

@@ -21,6 +21,7 @@ use crate::fields::{Form, describe, text};
 use crate::grid::Timelapse;
 use crate::images::ImageSet;
 use crate::photo::Rgb;
+use crate::quality::Judge;
 use crate::settings::{GanLive, GanSetup, StyleConfig};
 use crate::style::{Stylizer, Vgg};
 use crate::train::Trainer;
@@ -88,6 +89,10 @@ struct State {
     images: Option<ImageSet>,
     trainer: Option<Trainer>,
     timelapse: Timelapse,
+    /// The loaded built-in set's classifier and what it makes of 64 real images (score,
+    /// classes covered): the quality chart's reference.
+    judge: Option<Rc<Judge>>,
+    real_quality: (f64, usize),
     /// Style transfer: the feature network (autodiff device), the two images, the run.
     vgg: Option<Vgg>,
     content: Option<Rgb>,
@@ -121,6 +126,8 @@ impl Session {
                 images: None,
                 trainer: None,
                 timelapse: Timelapse::new(TIMELAPSE_FRAMES),
+                judge: None,
+                real_quality: (0.0, 0),
                 vgg: None,
                 content: None,
                 style: None,

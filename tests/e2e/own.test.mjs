@@ -110,6 +110,10 @@ test('own images: folder with bad files, colour DCGAN, tricks, walk, timelapse, 
   const div = await ui(page, 'diversity');
   assert.ok(div.length >= 2, `${div.length} diversity points`);
   for (const [, d, r] of div) assert.ok(d > 0 && d <= 2 && r > 0.2 && r <= 2, `${d} ${r}`);
+  // No classifier for the user's images: the quality chart says why instead of drawing.
+  assert.equal(await page.isHidden('#quality-box'), true);
+  assert.match(await page.textContent('#quality-help'), /No quality chart for your own images: .*no labels/);
+  assert.deepEqual(await ui(page, 'quality'), []);
 
   // ---- latent walk between two samples, and new noise for one ----
   const box = await page.locator('#samples').boundingBox();
