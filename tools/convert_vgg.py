@@ -139,10 +139,18 @@ def main():
         json.dump(ref, fh, indent=1)
     print(f"{REF}: written")
 
-    with open(os.path.join("www", "models", "SOURCES.md"), "w") as fh:
-        fh.write(f"""# Feature network shipped with Easel
+    # The classifiers' part (made by `easel-cli classifier`) is kept as it is.
+    sources = os.path.join("www", "models", "SOURCES.md")
+    kept = ""
+    if os.path.exists(sources):
+        text = open(sources).read()
+        if CLASSIFIERS_MARK in text:
+            kept = text[text.index(CLASSIFIERS_MARK):]
+    with open(sources, "w") as fh:
+        fh.write(f"""# Networks shipped with Easel
 
-Produced by `python3 tools/convert_vgg.py` (do not edit by hand).
+The VGG16 part is produced by `python3 tools/convert_vgg.py` (do not edit it by hand); the
+classifiers' part, below it, by `easel-cli classifier`.
 
 ## vgg16.safetensors
 - The VGG16 convolutions conv1_1 .. conv5_1 (ImageNet VGG16 fine-tuned for edge detection by
@@ -162,8 +170,12 @@ Produced by `python3 tools/convert_vgg.py` (do not edit by hand).
 ```
 {licence.strip()}
 ```
-""")
+
+""" + kept)
     print("www/models/SOURCES.md: written")
+
+
+CLASSIFIERS_MARK = "## classifier-mnist.safetensors, classifier-fashion.safetensors"
 
 
 if __name__ == "__main__":

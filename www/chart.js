@@ -7,7 +7,7 @@ function smooth(series, alpha) {
   return out;
 }
 
-// xs: the x of each point (step or iteration); lines: [{name, color, raw, dash, noSmooth}];
+// xs: the x of each point (step or iteration); lines: [{name, color, raw, dash, noSmooth, digits}];
 // opts: {yFixed: [lo, hi], yMin, log, unit, smoothing}.
 export function drawChart(canvas, xs, lines, opts = {}) {
   const ctx = canvas.getContext('2d');
@@ -28,7 +28,7 @@ export function drawChart(canvas, xs, lines, opts = {}) {
   for (let i = 0; i <= 4; i++) {
     const v = lo + (hi - lo) * i / 4, y = Y(v);
     ctx.beginPath(); ctx.moveTo(L, y); ctx.lineTo(W - R, y); ctx.stroke();
-    ctx.fillText(opts.log ? `1e${v.toFixed(1)}` : v.toFixed(2), 2, y + 4);
+    ctx.fillText(opts.log ? `1e${v.toFixed(1)}` : v.toFixed(Math.abs(hi) >= 100 ? 0 : 2), 2, y + 4);
   }
   ctx.fillText(`${unit} ${x0}`, L, H - 5);
   ctx.fillText(`${x1}`, W - R - 30, H - 5);
@@ -51,6 +51,7 @@ export function drawChart(canvas, xs, lines, opts = {}) {
     ctx.setLineDash([]);
     ctx.globalAlpha = 1; ctx.fillStyle = l.color;
     const last = (l.shown || l.raw)[n - 1];
-    ctx.fillText(`${l.name} ${Math.abs(last) < 0.01 && last !== 0 ? last.toExponential(1) : last.toFixed(3)}`, L + 8 + k * (opts.log ? 110 : 130), T + 12);
+    const digits = l.digits ?? (Math.abs(last) >= 100 ? 1 : 3);
+    ctx.fillText(`${l.name} ${Math.abs(last) < 0.01 && last !== 0 ? last.toExponential(1) : last.toFixed(digits)}`, L + 8 + k * (opts.log ? 110 : 130), T + 12);
   });
 }

@@ -92,9 +92,9 @@ function drawQuality() {
   if (!judged) { $('quality-help').textContent = gan.judgeWhy; return; }
   const steps = gan.quality.map((p) => p[0]);
   drawChart($('chart-quality'), steps, [
-    { name: 'score', color: '#7bd88f', raw: gan.quality.map((p) => p[1]), noSmooth: true },
-    { name: 'classes', color: '#6cb6ff', raw: gan.quality.map((p) => p[2]), noSmooth: true },
-    { name: 'real score', color: '#9aa0ad', raw: gan.quality.map((p) => p[3]), dash: true, noSmooth: true },
+    { name: 'score', color: '#7bd88f', raw: gan.quality.map((p) => p[1]), noSmooth: true, digits: 2 },
+    { name: 'classes', color: '#6cb6ff', raw: gan.quality.map((p) => p[2]), noSmooth: true, digits: 0 },
+    { name: 'real score', color: '#9aa0ad', raw: gan.quality.map((p) => p[3]), dash: true, noSmooth: true, digits: 2 },
   ], { yFixed: [0, 10] });
   drawChart($('chart-fd'), gan.fd.map((p) => p[0]), [
     { name: 'Fréchet distance', color: '#ff8a65', raw: gan.fd.map((p) => p[1]), noSmooth: true },
