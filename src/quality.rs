@@ -22,7 +22,7 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use burn::tensor::activation::{log_softmax, relu, softmax};
+use burn::tensor::activation::{log_softmax, relu};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::adam::{Adam, load_named, named_tensors};
@@ -277,8 +277,15 @@ pub struct Judgement {
     pub classes: usize,
     /// Per image: predicted class, its probability.
     pub predictions: Vec<(u8, f32)>,
-    /// `[n, FEATURES]`, row-major.
-    pub features: Vec<f32>,
+}
+
+impl Judgement {
+    /// From the class logits of the images, `[n * CLASSES]`, read back.
+    pub fn from_logits(logits: &[f32]) -> Self {
+        let probs = probabilities(logits);
+        let predictions = predictions(&probs);
+        Judgement { score: classifier_score(&probs), classes: classes_covered(&predictions), predictions }
+    }
 }
 
 /// The shipped classifier with the real set's feature statistics and what it made of itself.
@@ -335,16 +342,15 @@ impl Judge {
         safetensors::serialize(views, Some(meta)).map_err(|e| e.to_string())
     }
 
-    /// Classifies `images` (`[n, 1, 28, 28]` in [-1, 1], any device): one read-back.
+    /// The class logits of `images` (`[n, 1, 28, 28]` in [-1, 1]), `[n * CLASSES]`, on their
+    /// device: to read back with other values in one transfer ([`Judgement::from_logits`]).
+    pub fn logits(&self, images: Tensor<4>) -> Tensor<1> {
+        self.classifier.logits(self.classifier.features(images)).flatten(0, 1)
+    }
+
+    /// Classifies `images`: one read-back.
     pub async fn judge(&self, images: Tensor<4>) -> Result<Judgement, String> {
-        let n = images.dims()[0];
-        let features = self.classifier.features(images);
-        let logits = self.classifier.logits(features.clone());
-        let both = read_f32(Tensor::cat(vec![logits.flatten(0, 1), features.flatten(0, 1)], 0)).await?;
-        let (logits, features) = both.split_at(n * CLASSES);
-        let probs = probabilities(logits);
-        let predictions = predictions(&probs);
-        Ok(Judgement { score: classifier_score(&probs), classes: classes_covered(&predictions), predictions, features: features.to_vec() })
+        Ok(Judgement::from_logits(&read_f32(self.logits(images)).await?))
     }
 
     /// The Fréchet distance of `images`' features (at least two) to the real set's.
@@ -507,11 +513,6 @@ pub async fn real_stats(classifier: &Classifier, data: &Dataset, device: &Device
         rows.extend(read_f32(classifier.features(x).flatten(0, 1)).await?);
     }
     Ok(FeatureStats::of(&rows, FEATURES))
-}
-
-/// Class probabilities of `images` (for tests and the CLI): `[n * CLASSES]`.
-pub async fn class_probabilities(classifier: &Classifier, images: Tensor<4>) -> Result<Vec<f32>, String> {
-    Ok(read_f32(softmax(classifier.logits(classifier.features(images)), 1).flatten(0, 1)).await?)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use burn::prelude::Tensor;
 use js_sys::{Float32Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -13,7 +14,7 @@ use crate::fields;
 use crate::grid::{GAP, GRID, GRID_COLS, Timelapse, tile_rgba};
 use crate::images::diversity;
 use crate::model::ModelKind;
-use crate::quality::{self, Judge};
+use crate::quality::{self, Judge, Judgement};
 use crate::settings::{DataFit, GanConfig, GanLive};
 use crate::train::{Trainer, read_f32};
 
@@ -195,12 +196,16 @@ impl Session {
                 let t = st.trainer.as_ref().ok_or_else(|| js_err(NO_RUN))?;
                 (t.samples(), t.step, t.real_diversity, st.judge.clone(), st.real_quality)
             };
-            let judged = match judge {
-                Some(j) => Some(j.judge(tensor.clone()).await.map_err(js_err)?),
-                None => None,
-            };
             let [_, channels, size, _] = tensor.dims();
-            let values = read_f32(tensor.flatten(0, 3)).await.map_err(js_err)?;
+            // The grid and, with a classifier, its logits: one read-back.
+            let grid = tensor.clone().flatten(0, 3);
+            let grid_len = grid.dims()[0];
+            let both = match &judge {
+                Some(j) => Tensor::cat(vec![grid, j.logits(tensor)], 0),
+                None => grid,
+            };
+            let mut values = read_f32(both).await.map_err(js_err)?;
+            let judged = judge.map(|_| Judgement::from_logits(&values.split_off(grid_len)));
             let (w, h, rgba) = tile_rgba(&values, GRID, channels, size, GRID_COLS);
             state.borrow_mut().timelapse.offer(step, w, h, &rgba);
             let out = rgba_object(w, h, &rgba);
