@@ -372,6 +372,11 @@ pub struct Quality {
     pub fd: Option<f64>,
 }
 
+/// The 64 real images, spread over a set of `count`, that the samples are shown beside.
+pub fn reference_indices(count: usize) -> Vec<usize> {
+    (0..GRID).map(|i| i * count / GRID).collect()
+}
+
 /// The noise the Fréchet distance's samples are made from: fixed, so that the curve follows the
 /// generator and not the draw, and drawn on the host, so that measuring does not move the
 /// training's random stream.
@@ -383,7 +388,7 @@ impl Judge {
     /// The classifier's view of 64 real images spread over the set: the reference the samples'
     /// score and classes are drawn beside.
     pub async fn real_reference(&self, data: &DeviceData) -> Result<Judgement, String> {
-        let idx: Vec<i32> = (0..GRID).map(|i| (i * data.count / GRID) as i32).collect();
+        let idx: Vec<i32> = reference_indices(data.count).into_iter().map(|i| i as i32).collect();
         let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [GRID]), &data.images.device());
         let [c, h, w] = data.shape;
         self.judge(data.images.clone().select(0, idx).reshape([GRID, c, h, w])).await

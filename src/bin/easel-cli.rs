@@ -302,7 +302,9 @@ mod cli {
                 return None;
             }
             let judge = Judge::from_bytes(&read(&path), &device).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
-            let real = block_on(judge.real_reference(&dataset.to_device(&device))).unwrap_or_else(|e| fail(e));
+            // From the host copy: the trainer's upload of the set is its own.
+            let (images, _) = quality::images(&dataset, &quality::reference_indices(dataset.count), &device);
+            let real = block_on(judge.judge(images)).unwrap_or_else(|e| fail(e));
             println!("quality of 64 real images: classifier score {:.2}  classes {}/{}", real.score, real.classes, quality::CLASSES);
             Some(judge)
         });
