@@ -64,6 +64,7 @@ await easel.addInitScript(LONGTASKS);
 const ep = await easel.newPage();
 await ep.goto(`${base}/dist/index.html${EASEL === 'auto' ? '' : `?backend=${EASEL}`}`);
 await ep.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
+await ep.selectOption('#model', 'dcgan');   // the lesson's DCGAN, the peers' model
 await ep.fill('#batch_size', String(BATCH));
 await ep.waitForFunction(() => document.querySelectorAll('.err:not(:empty)').length === 0);
 
@@ -189,6 +190,7 @@ if (!SKIP.includes('gatys')) {
 await ep.reload();
 await ep.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
 const readyAt = await ep.evaluate(() => performance.now());
+await ep.selectOption('#model', 'dcgan');   // the lesson's DCGAN, the peers' model
 await ep.fill('#batch_size', String(BATCH));
 await ep.click('#train');
 await ep.waitForFunction(() => window.easel.step >= 1, null, { timeout: 3_600_000 });

@@ -235,5 +235,6 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
     t.sampler = Sampler::new(t.sampler.order_len(), t.config.setup.batch_size, seed ^ info.step as u64);
     t.sampler.epoch = info.epoch;
     t.last_d_loss = meta.get("last_d_loss").and_then(|v| v.parse().ok());
+    t.keep();
     Ok((t, info))
 }

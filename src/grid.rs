@@ -71,6 +71,11 @@ impl Timelapse {
         }
     }
 
+    /// Drops the frames after `step` (the run went back to it).
+    pub fn forget_after(&mut self, step: usize) {
+        self.frames.retain(|f| f.0 <= step);
+    }
+
     /// A looping animated GIF, `delay_ms` a frame (the last one held 1.5 s).
     pub fn gif(&self, delay_ms: u32) -> Result<Vec<u8>, String> {
         use image::codecs::gif::{GifEncoder, Repeat};

@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
-    /// The lesson's convolutional GAN for 1x28x28 images (the default).
+    /// The lesson's convolutional GAN for 1x28x28 images.
     Dcgan,
+    /// A small DCGAN for 28x28 images: few channels, and a generator that upsamples and then
+    /// convolves instead of transposed convolutions (no checkerboard); fast on a CPU.
+    Tiny,
     /// The same design for 32x32 images (colour): one up/down stage more.
     Dcgan32,
     /// The same design for 64x64 images (colour): two stages more.
@@ -24,11 +27,12 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 4] = [ModelKind::Dcgan, ModelKind::Dcgan32, ModelKind::Dcgan64, ModelKind::Dense];
+    pub const ALL: [ModelKind; 5] = [ModelKind::Tiny, ModelKind::Dcgan, ModelKind::Dcgan32, ModelKind::Dcgan64, ModelKind::Dense];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Dcgan => "dcgan",
+            ModelKind::Tiny => "tiny",
             ModelKind::Dcgan32 => "dcgan32",
             ModelKind::Dcgan64 => "dcgan64",
             ModelKind::Dense => "dense",
@@ -47,6 +51,7 @@ impl ModelKind {
         match self {
             ModelKind::Dcgan if c == 1 => need(28, "1x28x28 (MNIST-sized)"),
             ModelKind::Dcgan => Err(format!("the {} needs 1x28x28 (MNIST-sized) images; the loaded data set has {c}x{h}x{w}", self.title())),
+            ModelKind::Tiny => need(28, "28x28"),
             ModelKind::Dcgan32 => need(32, "32x32"),
             ModelKind::Dcgan64 => need(64, "64x64"),
             ModelKind::Dense if c * h * w <= 3 * 64 * 64 => Ok(()),
@@ -57,6 +62,7 @@ impl ModelKind {
     pub fn title(self) -> &'static str {
         match self {
             ModelKind::Dcgan => "DCGAN 28x28",
+            ModelKind::Tiny => "tiny DCGAN",
             ModelKind::Dcgan32 => "DCGAN 32x32",
             ModelKind::Dcgan64 => "DCGAN 64x64",
             ModelKind::Dense => "dense GAN",
@@ -67,10 +73,28 @@ impl ModelKind {
     pub fn label(self) -> &'static str {
         match self {
             ModelKind::Dcgan => "DCGAN 28×28 grey (the lesson's)",
+            ModelKind::Tiny => "Tiny DCGAN 28×28 (fast on a CPU)",
             ModelKind::Dcgan32 => "DCGAN 32×32 colour",
             ModelKind::Dcgan64 => "DCGAN 64×64 colour",
             ModelKind::Dense => "Dense GAN (MLP)",
         }
+    }
+
+    /// Adam's step size this model trains with unless another is chosen (both nets): the
+    /// lesson's 2e-4, or 1e-3 for the tiny DCGAN, whose few weights take larger steps well
+    /// (measured in bench/quality.md).
+    pub fn learning_rate(self) -> f64 {
+        match self {
+            ModelKind::Tiny => 1e-3,
+            _ => 2e-4,
+        }
+    }
+
+    /// The model a data set of this shape trains with unless another is chosen: the tiny DCGAN
+    /// for 28x28 images (on a CPU it shows digits several times sooner than the lesson's
+    /// DCGAN: bench/quality.md), the DCGAN made for 32 or 64 px, or the dense GAN.
+    pub fn default_for(shape: [usize; 3]) -> Self {
+        if ModelKind::Tiny.check_shape(shape).is_ok() { ModelKind::Tiny } else { Self::dcgan_for(shape).unwrap_or(ModelKind::Dense) }
     }
 
     /// The DCGAN made for images of this shape (the dense GAN fits any).
@@ -261,6 +285,98 @@ impl DenseDiscriminator {
     }
 }
 
+/// Doubles an image's side by repeating each pixel 2x2 (nearest-neighbour upsampling).
+pub fn upsample2(x: Tensor<4>) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    x.reshape([b, c, h, 1, w, 1]).expand([b, c, h, 2, w, 2]).reshape([b, c, 2 * h, 2 * w])
+}
+
+/// Channel width of the tiny DCGAN's 14x14 stage (its 7x7 stage has twice as many).
+pub const TINY_WIDTH: usize = 32;
+
+fn conv3(cin: usize, cout: usize, bias: bool, device: &Device) -> Conv2d {
+    Conv2dConfig::new([cin, cout], [3, 3])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_bias(bias)
+        .with_initializer(INIT)
+        .init(device)
+}
+
+/// Tiny DCGAN generator: Linear(z→2w·7·7) → BN → ReLU → upsample → Conv3x3(2w→w) → BN → ReLU →
+/// upsample → Conv3x3(w→channels) → tanh. 7 → 14 → 28. Upsampling then convolving spreads each
+/// pixel's paint evenly, where a stride-2 transposed convolution paints some pixels twice (the
+/// checkerboard).
+#[derive(Module, Debug)]
+pub struct TinyGenerator {
+    pub fc: Linear,
+    pub bn1: BatchNorm,
+    pub c2: Conv2d,
+    pub bn2: BatchNorm,
+    pub c3: Conv2d,
+}
+
+impl TinyGenerator {
+    pub fn new(latent: usize, channels: usize, device: &Device) -> Self {
+        let w = TINY_WIDTH;
+        Self {
+            fc: LinearConfig::new(latent, 2 * w * 49).with_bias(false).with_initializer(INIT).init(device),
+            bn1: batch_norm(2 * w, device),
+            c2: conv3(2 * w, w, false, device),
+            bn2: batch_norm(w, device),
+            c3: conv3(w, channels, true, device),
+        }
+    }
+
+    pub fn forward_layers(&self, z: Tensor<2>) -> Vec<Tensor<4>> {
+        let b = z.dims()[0];
+        let h1 = relu(self.bn1.forward(self.fc.forward(z).reshape([b, 2 * TINY_WIDTH, 7, 7])));
+        let h2 = relu(self.bn2.forward(self.c2.forward(upsample2(h1.clone()))));
+        let out = tanh(self.c3.forward(upsample2(h2.clone())));
+        vec![h1, h2, out]
+    }
+
+    pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
+        self.forward_layers(z).pop().unwrap()
+    }
+}
+
+/// Tiny DCGAN discriminator: Conv(channels→w) → LReLU → Conv(w→2w) → BN → LReLU (k4 s2 p1:
+/// 28 → 14 → 7) → Linear(2w·7·7→1) → logit.
+#[derive(Module, Debug)]
+pub struct TinyDiscriminator {
+    pub c1: Conv2d,
+    pub c2: Conv2d,
+    pub bn2: BatchNorm,
+    pub fc: Linear,
+}
+
+impl TinyDiscriminator {
+    pub fn new(channels: usize, device: &Device) -> Self {
+        let w = TINY_WIDTH;
+        Self {
+            c1: conv(channels, w, true, device),
+            c2: conv(w, 2 * w, false, device),
+            bn2: batch_norm(2 * w, device),
+            fc: LinearConfig::new(2 * w * 49, 1).with_initializer(INIT).init(device),
+        }
+    }
+
+    pub fn forward_layers(&self, x: Tensor<4>) -> Vec<Tensor<4>> {
+        let h1 = leaky_relu(self.c1.forward(x), LEAK);
+        let h2 = leaky_relu(self.bn2.forward(self.c2.forward(h1.clone())), LEAK);
+        let b = h2.dims()[0];
+        let out = self.fc.forward(h2.clone().flatten::<2>(1, 3)).reshape([b, 1, 1, 1]);
+        vec![h1, h2, out]
+    }
+
+    /// Logits, `[batch]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
+        let out = self.forward_layers(x).pop().unwrap();
+        let b = out.dims()[0];
+        out.reshape([b])
+    }
+}
+
 /// Kernel 4 transposed convolution (the 32/64 px DCGAN's up stage).
 fn conv_t4(cin: usize, cout: usize, stride: usize, pad: usize, bias: bool, device: &Device) -> ConvTranspose2d {
     ConvTranspose2dConfig::new([cin, cout], [4, 4])
@@ -361,6 +477,7 @@ impl ColorDiscriminator {
 #[derive(Module, Debug)]
 pub enum Generator {
     Dc(DcGenerator),
+    Tiny(TinyGenerator),
     Color(ColorGenerator),
     Dense(DenseGenerator),
 }
@@ -369,6 +486,7 @@ pub enum Generator {
 #[derive(Module, Debug)]
 pub enum Discriminator {
     Dc(DcDiscriminator),
+    Tiny(TinyDiscriminator),
     Color(ColorDiscriminator),
     Dense(DenseDiscriminator),
 }
@@ -378,6 +496,7 @@ impl Generator {
     pub fn new(kind: ModelKind, latent: usize, shape: [usize; 3], device: &Device) -> Self {
         match kind {
             ModelKind::Dcgan => Generator::Dc(DcGenerator::new(latent, device)),
+            ModelKind::Tiny => Generator::Tiny(TinyGenerator::new(latent, shape[0], device)),
             ModelKind::Dcgan32 | ModelKind::Dcgan64 => Generator::Color(ColorGenerator::new(latent, shape[0], shape[1], device)),
             ModelKind::Dense => Generator::Dense(DenseGenerator::new(latent, shape, device)),
         }
@@ -386,6 +505,7 @@ impl Generator {
     pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
         match self {
             Generator::Dc(g) => g.forward(z),
+            Generator::Tiny(g) => g.forward(z),
             Generator::Color(g) => g.forward(z),
             Generator::Dense(g) => g.forward(z),
         }
@@ -396,6 +516,7 @@ impl Discriminator {
     pub fn new(kind: ModelKind, shape: [usize; 3], device: &Device) -> Self {
         match kind {
             ModelKind::Dcgan => Discriminator::Dc(DcDiscriminator::new(device)),
+            ModelKind::Tiny => Discriminator::Tiny(TinyDiscriminator::new(shape[0], device)),
             ModelKind::Dcgan32 | ModelKind::Dcgan64 => Discriminator::Color(ColorDiscriminator::new(shape[0], shape[1], device)),
             ModelKind::Dense => Discriminator::Dense(DenseDiscriminator::new(shape, device)),
         }
@@ -404,6 +525,7 @@ impl Discriminator {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
         match self {
             Discriminator::Dc(d) => d.forward(x),
+            Discriminator::Tiny(d) => d.forward(x),
             Discriminator::Color(d) => d.forward(x),
             Discriminator::Dense(d) => d.forward(x),
         }
@@ -432,6 +554,29 @@ mod tests {
             .collect();
         assert_eq!(shapes, vec![[2, 64, 14, 14], [2, 128, 7, 7], [2, 256, 3, 3], [2, 1, 1, 1]]);
         assert_eq!(d.forward(Tensor::zeros([2, 1, 28, 28], &device)).dims(), [2]);
+    }
+
+    #[test]
+    fn tiny_dcgan_upsamples_then_convolves() {
+        let device = Device::flex();
+        let x = Tensor::<4>::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 1, 2, 2]), &device);
+        let up = upsample2(x).into_data().try_to_vec::<f32>().unwrap();
+        #[rustfmt::skip]
+        assert_eq!(up, [1.0, 1.0, 2.0, 2.0,
+                        1.0, 1.0, 2.0, 2.0,
+                        3.0, 3.0, 4.0, 4.0,
+                        3.0, 3.0, 4.0, 4.0]);
+        let w = TINY_WIDTH;
+        let g = TinyGenerator::new(100, 1, &device);
+        let shapes: Vec<[usize; 4]> = g.forward_layers(Tensor::zeros([2, 100], &device)).iter().map(|t| t.dims()).collect();
+        assert_eq!(shapes, vec![[2, 2 * w, 7, 7], [2, w, 14, 14], [2, 1, 28, 28]]);
+        let d = TinyDiscriminator::new(1, &device);
+        let shapes: Vec<[usize; 4]> = d.forward_layers(Tensor::zeros([2, 1, 28, 28], &device)).iter().map(|t| t.dims()).collect();
+        assert_eq!(shapes, vec![[2, w, 14, 14], [2, 2 * w, 7, 7], [2, 1, 1, 1]]);
+        // A third of the lesson's DCGAN's weights, most of them in G's first (dense) layer.
+        let (tiny, lesson) = (g.num_params() + d.num_params(), DcGenerator::new(100, &device).num_params() + DcDiscriminator::new(&device).num_params());
+        assert!(tiny * 3 < lesson, "tiny {tiny}, lesson {lesson}");
+        assert!(ModelKind::Tiny.check_shape([1, 28, 28]).is_ok() && ModelKind::Tiny.check_shape([1, 32, 32]).is_err());
     }
 
     #[test]
@@ -489,6 +634,9 @@ mod tests {
         assert!(ModelKind::Dcgan.check_shape([3, 32, 32]).is_err());
         assert!(ModelKind::Dcgan64.check_shape([3, 32, 32]).is_err());
         assert_eq!(ModelKind::dcgan_for([3, 64, 64]), Some(ModelKind::Dcgan64));
+        assert_eq!(ModelKind::default_for([1, 28, 28]), ModelKind::Tiny);
+        assert_eq!(ModelKind::default_for([3, 32, 32]), ModelKind::Dcgan32);
+        assert_eq!(ModelKind::default_for([1, 16, 16]), ModelKind::Dense);
         // The settings' JSON (checkpoints, the page) names each model as the page does.
         for k in ModelKind::ALL {
             assert_eq!(serde_json::to_value(k).unwrap(), k.name());

@@ -45,9 +45,9 @@ impl Settings for GanSetup {
             name: "model",
             flag: "model",
             label: "Model",
-            help: "Which network pair to train (default: the DCGAN made for the data's image size).",
+            help: "Which network pair to train (default: the tiny DCGAN for 28x28 images, the DCGAN made for 32 or 64 px images, else the dense GAN).",
             kind: Kind::Choice(|| ModelKind::ALL.iter().map(|k| (k.name(), k.label())).collect()),
-            message: "choose one of the models: dcgan, dcgan32, dcgan64 or dense",
+            message: "choose one of the models: tiny, dcgan, dcgan32, dcgan64 or dense",
             group: "model",
         },
         Field {
@@ -124,6 +124,15 @@ impl Default for GanLive {
     }
 }
 
+impl GanLive {
+    /// The defaults for `model`: its learning rate ([`ModelKind::learning_rate`]), the rest as
+    /// [`GanLive::default`].
+    pub fn for_model(model: ModelKind) -> Self {
+        let lr = model.learning_rate();
+        GanLive { lr_g: lr, lr_d: lr, ..GanLive::default() }
+    }
+}
+
 const LR_MESSAGE: &str = "learning rate must be a number above 0 and at most 1 (e.g. 2e-4)";
 
 impl Settings for GanLive {
@@ -132,7 +141,7 @@ impl Settings for GanLive {
             name: "lr_g",
             flag: "lr-g",
             label: "Learning rate G",
-            help: "Adam's step size for the generator.",
+            help: "Adam's step size for the generator (default: the lesson's 2e-4; 1e-3 for the tiny DCGAN).",
             kind: Kind::Float { min: 0.0, max: 1.0 },
             message: LR_MESSAGE,
             group: "balance",
@@ -141,7 +150,7 @@ impl Settings for GanLive {
             name: "lr_d",
             flag: "lr-d",
             label: "Learning rate D",
-            help: "Adam's step size for the discriminator (lower it when D wins too easily).",
+            help: "Adam's step size for the discriminator (lower it when D wins too easily; default as for G).",
             kind: Kind::Float { min: 0.0, max: 1.0 },
             message: LR_MESSAGE,
             group: "balance",
@@ -232,7 +241,11 @@ impl GanConfig {
     /// Parses and checks a whole form (both parts); with `data`, also that the run fits it.
     pub fn parse(form: &Form, data: Option<DataFit>) -> Result<Self, Vec<FieldError>> {
         let setup = fields::parse::<GanSetup>(form);
-        let live = fields::parse::<GanLive>(form);
+        // The live settings not in the form take the chosen model's defaults.
+        let model = setup.as_ref().map_or(GanSetup::default().model, |s| s.model);
+        let mut live_form = fields::to_form(&GanLive::for_model(model));
+        live_form.extend(form.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let live = fields::parse::<GanLive>(&live_form);
         let mut errors: Vec<FieldError> = [setup.as_ref().err(), live.as_ref().err()].into_iter().flatten().flatten().cloned().collect();
         if let (Ok(setup), Some(data)) = (&setup, data) {
             errors.extend(setup.misfits(data));
@@ -392,6 +405,18 @@ mod tests {
         assert_eq!(GanConfig::parse(&c.to_form(), None).unwrap(), c);
         let s = StyleConfig::default();
         assert_eq!(fields::parse::<StyleConfig>(&fields::to_form(&s)).unwrap(), s);
+    }
+
+    #[test]
+    fn learning_rates_left_out_follow_the_model() {
+        let tiny = GanConfig::parse(&form(&[("model", "tiny")]), None).unwrap();
+        assert_eq!((tiny.live.lr_g, tiny.live.lr_d), (1e-3, 1e-3));
+        let lesson = GanConfig::parse(&form(&[("model", "dcgan")]), None).unwrap();
+        assert_eq!((lesson.live.lr_g, lesson.live.lr_d), (2e-4, 2e-4));
+        // A rate given is the one used.
+        let mixed = GanConfig::parse(&form(&[("model", "tiny"), ("lr_g", "2e-4")]), None).unwrap();
+        assert_eq!((mixed.live.lr_g, mixed.live.lr_d), (2e-4, 1e-3));
+        assert_eq!(mixed.live.real_label, GanLive::default().real_label);
     }
 
     #[test]

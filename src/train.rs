@@ -50,6 +50,79 @@ impl StepStats {
     }
 }
 
+/// Steps between the states a run keeps in memory to go back to when it diverges.
+pub const KEEP_EVERY: usize = 200;
+
+/// A run's state at one step, kept in memory (weights, Adam's moments, where the batches were):
+/// Burn's tensors are immutable and shared, so keeping one costs no copy, only the memory of
+/// the weights it holds on to.
+#[derive(Clone)]
+struct Snapshot {
+    g: Generator,
+    d: Discriminator,
+    opt_g: Adam,
+    opt_d: Adam,
+    step: usize,
+    sampler: Sampler,
+    rng: Rng,
+    last_d_loss: Option<f32>,
+}
+
+/// A loss no healthy run reaches: D's logits around ±100 (BCE), or outputs ten times past their
+/// targets (LSGAN). A learning rate of 1 gets there in a few steps and stays (its losses stay
+/// finite: the loss is computed stably), so it counts as diverged like a NaN does.
+pub const EXPLODED_LOSS: f32 = 100.0;
+
+/// What went wrong when training diverged: a figure stopped being a finite number, or a loss
+/// exploded past [`EXPLODED_LOSS`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Divergence {
+    /// The step whose statistics went wrong (the first such).
+    pub step: usize,
+    /// Which figure, e.g. "D loss".
+    pub what: &'static str,
+    /// "NaN", "inf", "-inf" or the exploded loss, e.g. "1300".
+    pub value: String,
+    /// The last step whose state the run kept and can go back to.
+    pub good_step: usize,
+    /// The learning rates it trained with.
+    pub lr_g: f64,
+    pub lr_d: f64,
+}
+
+impl Divergence {
+    /// What happened and the likely cause, for a person (the page and the CLI say the same).
+    pub fn message(&self) -> String {
+        let became = if self.value.parse::<f32>().is_ok_and(f32::is_finite) {
+            format!("reached {} (a healthy run stays below ~10: the weights blew up)", self.value)
+        } else {
+            format!("became {} (not a finite number)", self.value)
+        };
+        let cause = if self.lr_g.max(self.lr_d) > 2e-3 {
+            format!("the learning rate is too high (G {}, D {}; the lesson's is 2e-4)", self.lr_g, self.lr_d)
+        } else {
+            format!("the learning rate may be too high for these settings (G {}, D {}): lower it, or change the balance settings", self.lr_g, self.lr_d)
+        };
+        format!(
+            "training diverged at step {}: the {} {became}. Likely cause: {cause}. Go back to step {}, the last good state kept, and train on with a lower learning rate.",
+            self.step, self.what, self.good_step
+        )
+    }
+
+    /// The first step of `stats` (which start after step `first_step`) that went wrong, with
+    /// its index.
+    fn find(stats: &[StepStats], first_step: usize, live: &GanLive, good_step: usize) -> Option<(usize, Divergence)> {
+        let wrong = |s: &StepStats| {
+            let figures = [("D loss", s.d_loss), ("G loss", s.g_loss), ("D(x)", s.d_real), ("D(G(z))", s.d_fake), ("D steps skipped", s.d_skipped)];
+            let bad = figures.into_iter().find(|(_, v)| !v.is_finite());
+            bad.or_else(|| [("D loss", s.d_loss), ("G loss", s.g_loss)].into_iter().find(|(_, v)| v.abs() > EXPLODED_LOSS))
+        };
+        let (i, (what, v)) = stats.iter().enumerate().find_map(|(i, s)| wrong(s).map(|w| (i, w)))?;
+        let value = if v.is_nan() { "NaN".into() } else if v.is_infinite() { format!("{v}") } else { format!("{v:.0}") };
+        Some((i, Divergence { step: first_step + i + 1, what, value, good_step, lr_g: live.lr_g, lr_d: live.lr_d }))
+    }
+}
+
 /// Binary cross-entropy on logits against a constant label, averaged over the batch.
 pub fn bce_with_logits(logits: Tensor<1>, label: f32) -> Tensor<1> {
     // -(y log s(x) + (1 - y) log s(-x))
@@ -97,6 +170,10 @@ pub struct Trainer {
     pub last_d_loss: Option<f32>,
     /// Diversity of a sample of the real data ([`crate::images::diversity`]).
     pub real_diversity: f32,
+    /// The last state known to be good (finite), every [`KEEP_EVERY`] steps.
+    kept: Snapshot,
+    /// Set when the run diverged; it trains no more until [`Trainer::go_back`].
+    pub diverged: Option<Divergence>,
 }
 
 /// What D's pass over a real and a generated batch gives: its loss and its mean outputs on
@@ -130,12 +207,24 @@ impl Trainer {
         let train_device = device.clone().autodiff();
         let mut rng = Rng::new(setup.seed ^ 0xF1CE);
         let fixed = rng.normals(GRID * setup.latent);
-        Trainer {
+        let kept = Snapshot {
             g: Generator::new(setup.model, setup.latent, data.shape, &train_device),
             d: Discriminator::new(setup.model, data.shape, &train_device),
             opt_g: Adam::new(setup.beta1),
             opt_d: Adam::new(setup.beta1),
+            step: 0,
             sampler: Sampler::new(data.count, setup.batch_size, setup.seed),
+            rng: rng.clone(),
+            last_d_loss: None,
+        };
+        Trainer {
+            g: kept.g.clone(),
+            d: kept.d.clone(),
+            opt_g: kept.opt_g.clone(),
+            opt_d: kept.opt_d.clone(),
+            sampler: kept.sampler.clone(),
+            kept,
+            diverged: None,
             shape: data.shape,
             data: data.images,
             fixed_noise: Tensor::from_data(TensorData::new(fixed.clone(), [GRID, setup.latent]), &train_device),
@@ -283,20 +372,73 @@ impl Trainer {
     /// Runs `steps` iterations and reads their statistics back: in one transfer, or after
     /// every step while the skip trick needs D's last loss. The page and the CLI both train
     /// through this.
+    ///
+    /// If a step's statistics are not finite, the run has diverged: the steps before it are
+    /// returned, [`Trainer::diverged`] says what happened, and no step runs until
+    /// [`Trainer::go_back`]. Every [`KEEP_EVERY`] steps the state is kept, once the step after
+    /// it has shown it finite (a NaN in any weight reaches both losses in the next step).
     pub async fn run_chunk(&mut self, steps: usize) -> Result<Vec<StepStats>, String> {
         let mut out = Vec::with_capacity(steps);
         let mut left = steps;
-        while left > 0 {
+        while left > 0 && self.diverged.is_none() {
+            let due = self.step >= self.kept.step + KEEP_EVERY;
+            let candidate = due.then(|| self.snapshot());
+            let first_step = self.step;
             let n = if self.needs_feedback() { 1 } else { left };
             for _ in 0..n {
                 self.train_step();
             }
             left -= n;
-            let stats = StepStats::split(&read_f32(self.take_stats().expect("steps ran")).await?);
-            self.last_d_loss = stats.last().map(|s| s.d_loss);
+            let mut stats = StepStats::split(&read_f32(self.take_stats().expect("steps ran")).await?);
+            let bad = Divergence::find(&stats, first_step, &self.config.live, self.kept.step);
+            let finite = bad.as_ref().map_or(stats.len(), |(i, _)| *i);
+            if let Some(kept) = candidate.filter(|_| finite > 0) {
+                self.kept = kept;
+            }
+            if let Some((i, mut d)) = bad {
+                d.good_step = self.kept.step;
+                stats.truncate(i);
+                self.diverged = Some(d);
+            }
+            self.last_d_loss = stats.last().map(|s| s.d_loss).or(self.last_d_loss);
             out.extend(stats);
         }
         Ok(out)
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            g: self.g.clone(),
+            d: self.d.clone(),
+            opt_g: self.opt_g.clone(),
+            opt_d: self.opt_d.clone(),
+            step: self.step,
+            sampler: self.sampler.clone(),
+            rng: self.rng.clone(),
+            last_d_loss: self.last_d_loss,
+        }
+    }
+
+    /// Keeps the current state as the one [`Trainer::go_back`] returns to (e.g. a resumed run's).
+    pub fn keep(&mut self) {
+        self.kept = self.snapshot();
+    }
+
+    /// The step [`Trainer::go_back`] returns to.
+    pub fn kept_step(&self) -> usize {
+        self.kept.step
+    }
+
+    /// Restores the last good state kept (after a divergence, or whenever asked): the weights,
+    /// Adam's moments and the batch order as they were at [`Trainer::kept_step`]. The settings
+    /// that may change while training stay as they are now. Returns the step.
+    pub fn go_back(&mut self) -> usize {
+        let k = self.kept.clone();
+        (self.g, self.d, self.opt_g, self.opt_d) = (k.g, k.d, k.opt_g, k.opt_d);
+        (self.step, self.sampler, self.rng, self.last_d_loss) = (k.step, k.sampler, k.rng, k.last_d_loss);
+        self.pending.clear();
+        self.diverged = None;
+        self.step
     }
 
     /// Generated images for the fixed noise batch, `[GRID, c, h, w]` in [-1, 1].

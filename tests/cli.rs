@@ -113,3 +113,23 @@ fn classifier_writes_a_file_that_judges() {
     let bad = cli(&["classifier", "--data", "own"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_diverging_run_stops_with_the_cause_and_writes_the_last_good_state() {
+    let dir = std::env::temp_dir().join(format!("easel-cli-diverge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ckpt = dir.join("good.safetensors");
+    let ckpt = ckpt.to_str().unwrap();
+    let o = cli(&["train", "--model", "tiny", "--batch", "8", "--steps", "60", "--lr-g", "1", "--lr-d", "1", "--checkpoint", ckpt]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}\n{err}");
+    assert!(err.contains("error: training diverged at step") && err.contains("the learning rate is too high (G 1, D 1"), "{err}");
+    assert!(err.contains(&format!("wrote the last good state (step 0) to {ckpt}")), "{err}");
+    assert!(!out.contains("RESULT"), "{out}");
+    // The state it wrote goes on training with a sane rate given on the command line.
+    let o = cli(&["train", "--resume", ckpt, "--steps", "10", "--lr-g", "2e-4", "--lr-d", "2e-4"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("resumed") && out.contains("at step 0") && out.contains("RESULT"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

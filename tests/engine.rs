@@ -1,7 +1,8 @@
 //! The CPU engine: Burn flex with its SIMD kernels, on a pool of threads, trains as the scalar
 //! one-thread engine did. The reference grid was written by `easel-cli` built before SIMD and
 //! threads were turned on (commit f58cf3a):
-//! `easel-cli train --steps 5 --batch 8 --seed 7 --out tests/data/scalar-dcgan-seed7-5-steps.png`.
+//! `easel-cli train --steps 5 --batch 8 --seed 7 --out tests/data/scalar-dcgan-seed7-5-steps.png`
+//! (the lesson's DCGAN, then the default; now `--model dcgan`).
 //! The page's builds are held to the same grid in tests/e2e/page.test.mjs.
 
 use burn::prelude::*;
@@ -18,7 +19,7 @@ const REFERENCE: &str = "tests/data/scalar-dcgan-seed7-5-steps.png";
 /// CLI writes it.
 fn grid_after_five_steps() -> Vec<u8> {
     let data = Dataset::from_gz_bytes(&std::fs::read("www/data/mnist.easelds.gz").unwrap()).unwrap();
-    let form: Form = [("batch_size", "8"), ("seed", "7")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+    let form: Form = [("model", "dcgan"), ("batch_size", "8"), ("seed", "7")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
     let config = GanConfig::parse(&form, None).unwrap();
     let device = Device::flex();
     let mut t = Trainer::new(config, &data, &device);

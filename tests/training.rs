@@ -5,7 +5,9 @@ use burn::prelude::*;
 use easel::data::Dataset;
 use easel::model::ModelKind;
 use easel::settings::{GanConfig, GanSetup};
-use easel::train::{StepStats, Trainer};
+use easel::settings::GanLive;
+use easel::train::{EXPLODED_LOSS, KEEP_EVERY, StepStats, Trainer};
+use futures_lite::future::block_on;
 
 /// All float parameters of a module, flattened.
 fn params<M: Module>(m: &M) -> Vec<f32> {
@@ -47,7 +49,7 @@ fn config(model: ModelKind, batch: usize) -> GanConfig {
 
 #[test]
 fn each_step_changes_only_the_net_it_trains() {
-    for model in [ModelKind::Dcgan, ModelKind::Dense] {
+    for model in [ModelKind::Dcgan, ModelKind::Tiny, ModelKind::Dense] {
         let device = Device::flex();
         let mut t = Trainer::new(config(model, 4), &bars(), &device);
         let (g0, d0) = (params(&t.g), params(&t.d));
@@ -127,4 +129,71 @@ fn training_moves_d_and_g_the_way_they_must() {
     // Then G catches up: D(G(z)) climbs back from its low, and samples approach the data.
     assert!(dgz_late > dgz_min + 0.05, "G never fooled D more: min {dgz_min}, late {dgz_late}");
     assert!(after < before * 0.5, "samples did not approach the data: {before} -> {after}");
+}
+
+fn samples(t: &Trainer) -> Vec<f32> {
+    t.samples().into_data().try_to_vec::<f32>().unwrap()
+}
+
+/// A NaN in the weights (forced: a NaN learning rate) stops the run at the step that shows it;
+/// the steps before it are kept, nothing trains until "go back", which restores the state kept
+/// at the last multiple of KEEP_EVERY, and training goes on from there.
+#[test]
+fn a_nan_stops_the_run_and_going_back_restores_the_kept_state() {
+    let device = Device::flex();
+    let mut t = Trainer::new(config(ModelKind::Tiny, 8), &bars(), &device);
+    assert_eq!(t.kept_step(), 0);
+    while t.step < KEEP_EVERY {
+        assert!(block_on(t.run_chunk(50)).unwrap().iter().all(StepStats::is_finite));
+    }
+    let at_kept = samples(&t);
+    // The state of step KEEP_EVERY is kept once the next chunk's steps show it finite.
+    block_on(t.run_chunk(5)).unwrap();
+    assert_eq!((t.step, t.kept_step()), (KEEP_EVERY + 5, KEEP_EVERY));
+    let live = t.config.live.clone();
+    t.set_live(GanLive { lr_g: f64::NAN, lr_d: f64::NAN, ..live.clone() });
+    let stats = block_on(t.run_chunk(10)).unwrap();
+    // D's update in the first step made its weights NaN; G's loss through D in the same step
+    // shows it.
+    assert!(stats.is_empty(), "{stats:?}");
+    let d = t.diverged.clone().expect("diverged");
+    assert_eq!((d.step, d.good_step, d.what, d.value.as_str()), (KEEP_EVERY + 6, KEEP_EVERY, "G loss", "NaN"));
+    assert!(d.message().contains(&format!("diverged at step {}: the G loss became NaN", KEEP_EVERY + 6)), "{}", d.message());
+    assert!(d.message().contains(&format!("Go back to step {KEEP_EVERY}")), "{}", d.message());
+    assert!(samples(&t).iter().any(|v| v.is_nan()));
+    // Nothing trains while diverged.
+    assert!(block_on(t.run_chunk(3)).unwrap().is_empty());
+    assert_eq!(t.go_back(), KEEP_EVERY);
+    assert!(t.diverged.is_none());
+    assert_eq!(samples(&t), at_kept, "the kept state is step {KEEP_EVERY}'s");
+    // The lower learning rate set after going back is the one it trains on.
+    t.set_live(live);
+    let stats = block_on(t.run_chunk(5)).unwrap();
+    assert_eq!((stats.len(), t.step), (5, KEEP_EVERY + 5));
+    assert!(stats.iter().all(StepStats::is_finite) && t.diverged.is_none());
+    assert!(samples(&t).iter().all(|v| v.is_finite()));
+}
+
+/// A learning rate of 1 on both nets does not make a NaN (the loss is computed stably) but
+/// blows the weights up within a few steps: losses in the hundreds or thousands. That is caught
+/// too, with the likely cause named, and going back to step 0 lets a sane rate train.
+#[test]
+fn learning_rate_1_is_caught_as_divergence() {
+    for model in [ModelKind::Tiny, ModelKind::Dcgan] {
+        let device = Device::flex();
+        let mut t = Trainer::new(config(model, 8), &bars(), &device);
+        let live = t.config.live.clone();
+        t.set_live(GanLive { lr_g: 1.0, lr_d: 1.0, ..live.clone() });
+        let stats = block_on(t.run_chunk(40)).unwrap();
+        let d = t.diverged.clone().unwrap_or_else(|| panic!("{model:?} did not diverge: {stats:?}"));
+        assert!(d.step <= 40 && stats.len() == d.step - 1, "{model:?}: {d:?}");
+        assert!(stats.iter().all(|s| s.is_finite() && s.d_loss.abs() <= EXPLODED_LOSS && s.g_loss.abs() <= EXPLODED_LOSS));
+        let m = d.message();
+        assert!(m.contains("learning rate is too high (G 1, D 1") && m.contains("Go back to step 0"), "{m}");
+        assert_eq!(t.go_back(), 0);
+        t.set_live(live);
+        let stats = block_on(t.run_chunk(10)).unwrap();
+        assert_eq!(stats.len(), 10, "{model:?}");
+        assert!(t.diverged.is_none(), "{model:?}: {:?}", t.diverged);
+    }
 }

@@ -38,7 +38,7 @@ listen({
     session.backend = backend;
     $('backend-note').hidden = !text;
     $('backend-note').textContent = text;
-    initGan(fields.gan);
+    initGan(fields.gan, fields.modelDefaults);
     initStyle(fields.style);
     setStyleState(style.state);
     // The link's settings are checked by Rust before they are taken.

@@ -7,7 +7,7 @@ import { send, listen, session } from './channel.js';
 import { state, fields, buildFields, setValue, showFieldErrors, saveToUrl } from './state.js';
 
 export const gan = {
-  state: 'loading',      // loading | nodata | ready | configured | running | paused | error
+  state: 'loading',      // loading | nodata | ready | configured | running | paused | diverged | error
   dataset: null,         // name of the loaded data set ('mnist', 'fashion', 'own images (N)')
   step: 0,
   points: [],            // {step, d_loss, g_loss, d_real, d_fake, d_skipped}
@@ -27,12 +27,14 @@ export const gan = {
   interpVersion: 0,
   own: { files: [], count: 0, skipped: [], size: 32, busy: false },
   checkpointVersion: 0,
-  keepModel: false,      // a link chose the model: the next data set does not replace it
+  keepModel: false,      // the user or a link chose the model: a data set it fits keeps it
+  model: null,           // the model the live settings' defaults were last set for
+  modelDefaults: {},     // model -> {live field: default text}, from Rust
 };
 
 const values = () => ({ ...state.gan });
 const message = (text, isError = false) => note('message', text, isError);
-const hasRun = (s = gan.state) => ['configured', 'running', 'paused'].includes(s);
+const hasRun = (s = gan.state) => ['configured', 'running', 'paused', 'diverged'].includes(s);
 
 export function setState(s) {
   gan.state = s;
@@ -43,10 +45,11 @@ export function setState(s) {
   $('step').disabled = !['ready', 'configured', 'paused'].includes(s);
   $('reset').disabled = !has;
   $('save').disabled = gan.samplesStep < 0;
-  $('ckpt-save').disabled = !has;
+  $('ckpt-save').disabled = !has || s === 'diverged';
   $('timelapse').disabled = !has || gan.samplesStep < 0;
   $('resample').disabled = !has || !gan.selected.length;
-  const canResume = ['ready', 'configured', 'paused', 'nodata'].includes(s) && !gan.own.busy;
+  const canResume = ['ready', 'configured', 'paused', 'diverged', 'nodata'].includes(s) && !gan.own.busy;
+  $('diverged-box').hidden = s !== 'diverged';
   $('ckpt-file').disabled = !canResume;
   $('ckpt-label').classList.toggle('disabled', !canResume);
   // The run's shape is fixed once it exists; the live settings stay adjustable.
@@ -112,6 +115,7 @@ function setJudge(judge, why) {
 
 // Counters, charts and throughput back to a run that has not stepped yet.
 function clearRun(step = 0) {
+  gan.diverged = null;
   Object.assign(gan, { points: [], ipsWindow: [], step, diversity: [], quality: [], fd: [], predictions: null, skipped: 0, selected: [] });
   $('sample-class').textContent = '';
   $('skipped-count').textContent = '0';
@@ -128,6 +132,7 @@ function changed(f) {
   if (f.live && hasRun()) send('live', { values: values() });
   else validate();
   if (f.name === 'loss') redraw();
+  if (f.name === 'model') { gan.keepModel = true; followModel(); }
 }
 
 export function loadDataset() {
@@ -144,11 +149,28 @@ export function loadDataset() {
   send('dataset', { name: state.data });
 }
 
-// The data set's own DCGAN is chosen for it, unless the user picked the dense GAN or a link
-// named the model.
-function fitModel(model) {
-  if (gan.keepModel) gan.keepModel = false;
-  else if (state.gan.model !== 'dense') { setValue('gan', 'model', model); saveToUrl(); }
+// The data set's default model is chosen for it, unless the user (or a link) chose one that
+// fits these images.
+function fitModel(model, fits) {
+  if (gan.keepModel && fits.includes(state.gan.model)) { gan.model = state.gan.model; return; }
+  gan.keepModel = false;
+  setValue('gan', 'model', model);
+  followModel();
+  saveToUrl();
+}
+
+// A new model: each live setting still at the last model's default (a text or the same
+// number) moves to the new model's (the tiny DCGAN's learning rate is not the lesson's).
+function followModel() {
+  const prev = gan.model, next = state.gan.model;
+  gan.model = next;
+  const from = gan.modelDefaults[prev], to = gan.modelDefaults[next];
+  if (!from || !to || prev === next) return;
+  const same = (a, b) => a === b || (a !== '' && Number(a) === Number(b));
+  for (const [name, text] of Object.entries(to)) {
+    if (same(state.gan[name], from[name]) && !same(text, from[name])) setValue('gan', name, text);
+  }
+  validate();
 }
 
 // The sample grid and the samples picked for the latent walk.
@@ -209,7 +231,7 @@ listen({
     state.data = name;
     $('dataset').value = name;
     $('own-panel').hidden = true;
-    fitModel(info.model);
+    fitModel(info.model, info.fits);
     setJudge(info.judge, info.judgeError
       ? `No quality chart: the classifier could not be loaded (${info.judgeError}). Training works without it.`
       : 'No quality chart for this data set: it has no classifier.');
@@ -250,7 +272,7 @@ listen({
     c.getContext('2d').putImageData(new ImageData(r.preview.rgba, r.preview.width, r.preview.height), 0, 0);
     note('own-summary', `${r.count} image${r.count === 1 ? '' : 's'} ready at ${r.width}×${r.height}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}. The grid shows ${Math.min(64, r.count)} of them as the GAN sees them.`);
     gan.dataset = r.name;
-    fitModel(r.model);
+    fitModel(r.model, r.fits);
     setJudge(null, 'No quality chart for your own images: judging samples needs a classifier trained on labelled images of the same kind, and yours have no labels. The mode-collapse meter above still works.');
     // A small set: a batch no larger than the set (the user can still change it).
     if (Number(state.gan.batch_size) > r.count) setValue('gan', 'batch_size', String(Math.max(2, Math.min(64, r.count))));
@@ -315,6 +337,28 @@ listen({
     setState(gan.state);
     redraw();
   },
+  // The run diverged: the charts keep its finite steps; "Go back" restores the last good state.
+  diverged(d) {
+    gan.diverged = d;
+    $('diverged-text').textContent = d.message[0].toUpperCase() + d.message.slice(1);
+    $('go-back').textContent = `Go back to step ${d.good_step}`;
+    message(`Stopped at step ${d.step}: training diverged.`, true);
+    setState('diverged');
+  },
+  wentBack({ step }) {
+    const upTo = (list, at) => list.filter((p) => at(p) <= step);
+    gan.points = upTo(gan.points, (p) => p.step);
+    for (const k of ['diversity', 'quality', 'fd']) gan[k] = upTo(gan[k], (p) => p[0]);
+    gan.skipped = gan.points.reduce((a, p) => a + p.d_skipped, 0);
+    gan.step = step;
+    gan.diverged = null;
+    gan.ipsWindow = [];
+    $('step-count').textContent = String(step);
+    $('skipped-count').textContent = String(gan.skipped);
+    setState('paused');
+    message(`Back at step ${step}, the last good state. Lower the learning rate (the lesson's is 2e-4), then press Resume.`);
+    redraw();
+  },
   fd({ step, fd }) {
     const last = gan.fd[gan.fd.length - 1];
     if (last && last[0] === step) last[1] = fd; else gan.fd.push([step, fd]);
@@ -338,6 +382,7 @@ listen({
   },
   resumed({ info, name }) {
     for (const [k, v] of Object.entries(info.settings)) setValue('gan', k, v);
+    gan.model = state.gan.model;
     saveToUrl();
     gan.batch = Number(state.gan.batch_size);
     clearRun(info.step);
@@ -365,8 +410,10 @@ listen({
 });
 
 // Builds the tab's settings from Rust's field list.
-export function initGan(fieldList) {
+export function initGan(fieldList, modelDefaults) {
   buildFields('gan', fieldList, changed);
+  gan.modelDefaults = modelDefaults;
+  gan.model = state.gan.model;
   setState(gan.state);
 }
 
@@ -396,6 +443,9 @@ $('reset').addEventListener('click', () => {
   $('samples-step').textContent = 'no samples yet';
   setState(gan.dataset ? 'ready' : 'nodata');
   message('Reset. Change the settings if you like, then press Train.');
+});
+$('go-back').addEventListener('click', () => {
+  send('goBack');
 });
 $('smoothing').addEventListener('input', () => { $('smoothing-value').textContent = Number($('smoothing').value).toFixed(2); redraw(); });
 $('save').addEventListener('click', () => {

@@ -88,6 +88,12 @@ async function runChunk(steps, forceSamples = false) {
   const ms = performance.now() - t0;
   lastStep = r.step;
   post('stats', { stats: r.stats, step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, ms });
+  // A loss became NaN or infinite: stop at once; the weights are lost until "Go back".
+  if (r.diverged) {
+    ctx.running = false;
+    post('diverged', r.diverged);
+    return ms;
+  }
   const now = performance.now();
   // The grid refreshes every 10 steps or 3 s, but never so often that drawing it (a G forward
   // of 64 and a read-back) takes more than a tenth of the training time on a slow device.
@@ -162,6 +168,13 @@ export const ganHandlers = {
     await runChunk(1, true);
   },
   async live({ values }) { post('live', { errors: ctx.session.setLive(values) }); },
+  // Back to the last good state kept in memory (after a divergence); the grid from there.
+  async goBack() {
+    ctx.running = false;
+    const step = ctx.session.goBack();
+    post('wentBack', { step });
+    await freshGrid(step);
+  },
   async interpolate({ a, b }) {
     const s = await ctx.session.interpolate(a, b, 10);
     post('interpolated', { a, b, width: s.width, height: s.height, rgba: s.rgba }, [s.rgba.buffer]);

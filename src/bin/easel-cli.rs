@@ -69,7 +69,8 @@ mod cli {
         /// Training steps to run.
         #[arg(long, default_value_t = 100)]
         steps: usize,
-        /// Continue the run saved in this checkpoint (its settings replace the flags').
+        /// Continue the run saved in this checkpoint (its settings replace the flags', except the
+        /// learning rates and balance flags given: e.g. lower the rate after a divergence).
         #[arg(long, value_name = "CKPT")]
         resume: Option<PathBuf>,
         /// Write a checkpoint here at the end (the page's "Resume from checkpoint" reads it).
@@ -278,12 +279,17 @@ mod cli {
         let mut form = args.setup.form.clone();
         form.extend(args.live.form.clone());
         // Like the page: the DCGAN made for the data's image size unless a model is named.
-        form.entry("model".into()).or_insert_with(|| ModelKind::dcgan_for(shape).unwrap_or(ModelKind::Dense).name().into());
+        form.entry("model".into()).or_insert_with(|| ModelKind::default_for(shape).name().into());
         let device = device(args.backend);
         let mut trainer = match &args.resume {
             Some(path) => {
-                let (t, info) = resume(&read(path), dataset.to_device(&device), &device).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+                let (mut t, info) = resume(&read(path), dataset.to_device(&device), &device).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
                 println!("resumed {} at step {} (trained on {})", path.display(), info.step, info.data);
+                if !args.live.form.is_empty() {
+                    let mut live = fields::to_form(&t.config.live);
+                    live.extend(args.live.form.clone());
+                    t.set_live(fields::parse::<GanLive>(&live).unwrap_or_else(|errs| fail(errors_line(&errs))));
+                }
                 t
             }
             None => {
@@ -323,6 +329,20 @@ mod cli {
         while done < steps {
             let n = chunk.min(report - done % report).min(steps - done);
             let stats = block_on(trainer.run_chunk(n)).unwrap_or_else(|e| fail(e));
+            if let Some(d) = trainer.diverged.clone() {
+                eprint!("\r{:78}\r", "");
+                eprintln!("error: {}", d.message());
+                trainer.go_back();
+                let path = args.checkpoint.clone().unwrap_or_else(|| PathBuf::from(format!("easel-last-good-step-{}.safetensors", trainer.step)));
+                write_checkpoint(&trainer, &path, &data_name);
+                eprintln!(
+                    "wrote the last good state (step {}) to {}; go on from it with: easel-cli train --resume {} --lr-g 2e-4 --lr-d 2e-4",
+                    trainer.step,
+                    path.display(),
+                    path.display()
+                );
+                std::process::exit(DIVERGED)
+            }
             done += n;
             skipped += stats.iter().map(|s| s.d_skipped).sum::<f32>();
             let secs = start.elapsed().as_secs_f64();
@@ -355,11 +375,18 @@ mod cli {
             println!("wrote {}", out.display());
         }
         if let Some(path) = args.checkpoint {
-            let (layout, values) = trainer.checkpoint_values();
-            let values = block_on(read_f32(values)).unwrap_or_else(|e| fail(e));
-            std::fs::write(&path, trainer.checkpoint_bytes(&layout, &values, &data_name)).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+            write_checkpoint(&trainer, &path, &data_name);
             println!("wrote checkpoint {} (step {}); load it in the page with \"Resume from checkpoint\"", path.display(), trainer.step);
         }
+    }
+
+    /// Exit status when training diverged (after writing the last good state).
+    const DIVERGED: i32 = 3;
+
+    fn write_checkpoint(trainer: &Trainer, path: &Path, data_name: &str) {
+        let (layout, values) = trainer.checkpoint_values();
+        let values = block_on(read_f32(values)).unwrap_or_else(|e| fail(e));
+        std::fs::write(path, trainer.checkpoint_bytes(&layout, &values, data_name)).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
     }
 
     fn classifier(args: ClassifierArgs) {

@@ -20,8 +20,8 @@ use crate::train::{Trainer, read_f32};
 
 const NO_RUN: &str = "no training run is configured";
 
-/// `{count, channels, height, width, realDiversity, model}`; `model` is the DCGAN made for this
-/// shape, which the page selects.
+/// `{count, channels, height, width, realDiversity, model, fits}`; `model` is the default model
+/// for this shape, which the page selects unless its current choice is among those that `fits`.
 pub(super) fn data_info(d: &DeviceData) -> Object {
     let info = Object::new();
     set(&info, "count", d.count as u32);
@@ -29,7 +29,9 @@ pub(super) fn data_info(d: &DeviceData) -> Object {
     set(&info, "height", d.shape[1] as u32);
     set(&info, "width", d.shape[2] as u32);
     set(&info, "realDiversity", d.real_diversity);
-    set(&info, "model", ModelKind::dcgan_for(d.shape).unwrap_or(ModelKind::Dense).name());
+    set(&info, "model", ModelKind::default_for(d.shape).name());
+    let fits: Vec<&str> = ModelKind::ALL.iter().filter(|k| k.check_shape(d.shape).is_ok()).map(|k| k.name()).collect();
+    set(&info, "fits", to_js(&fits));
     info
 }
 
@@ -167,7 +169,9 @@ impl Session {
     }
 
     /// Runs `steps` iterations ([`Trainer::run_chunk`]). Resolves to `{stats: [{d_loss,
-    /// g_loss, d_real, d_fake, d_skipped}], step, epoch, epochProgress}`.
+    /// g_loss, d_real, d_fake, d_skipped}], step, epoch, epochProgress}`, and `diverged: {step,
+    /// what, value, good_step, lr_g, lr_d, message}` if a step's figures stopped being finite
+    /// (the stats end before it; no step runs until [`Session::go_back`]).
     pub fn train(&self, steps: u32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -175,13 +179,35 @@ impl Session {
             let mut t = state.borrow_mut().trainer.take().ok_or_else(|| js_err(NO_RUN))?;
             let stats = t.run_chunk(steps as usize).await;
             let out = Object::new();
-            set(&out, "step", t.step as u32);
+            // The last step the statistics show (a diverged chunk's end before its bad step).
+            set(&out, "step", t.diverged.as_ref().map_or(t.step, |d| d.step - 1) as u32);
             set(&out, "epoch", t.epoch() as u32);
             set(&out, "epochProgress", t.epoch_progress());
+            if let Some(d) = &t.diverged {
+                let o: Object = to_js(d).unchecked_into();
+                set(&o, "message", d.message());
+                set(&out, "diverged", o);
+            }
             state.borrow_mut().trainer = Some(t);
             set(&out, "stats", to_js(&stats.map_err(js_err)?));
             Ok(out.into())
         })
+    }
+
+    /// Goes back to the last good state the run kept in memory ([`Trainer::go_back`]); returns
+    /// its step.
+    #[wasm_bindgen(js_name = goBack)]
+    pub fn go_back(&self) -> Result<u32, JsValue> {
+        let mut st = self.state.borrow_mut();
+        let step = st.trainer.as_mut().ok_or_else(|| js_err(NO_RUN))?.go_back();
+        st.timelapse.forget_after(step);
+        Ok(step as u32)
+    }
+
+    /// The step "Go back" would return to.
+    #[wasm_bindgen(js_name = keptStep)]
+    pub fn kept_step(&self) -> Result<u32, JsValue> {
+        Ok(self.state.borrow().trainer.as_ref().ok_or_else(|| js_err(NO_RUN))?.kept_step() as u32)
     }
 
     /// The 8x8 grid of samples from the fixed noise batch: `{width, height, rgba, tile, gap,

@@ -17,7 +17,8 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::data::DeviceData;
-use crate::fields::{Form, describe, text};
+use crate::fields::{self, Form, describe, text};
+use crate::model::ModelKind;
 use crate::grid::Timelapse;
 use crate::images::ImageSet;
 use crate::photo::Rgb;
@@ -71,13 +72,18 @@ async fn open_webgpu() -> Result<Device, String> {
     Err("this build of Easel is the CPU-only one".into())
 }
 
-/// Every setting the page shows, from the settings structs: `{gan: [field], style: [field]}`,
-/// each `{name, label, help, group, live, default, kind, min, max | choices}`.
+/// Every setting the page shows, from the settings structs: `{gan: [field], style: [field],
+/// modelDefaults: {model: {field: text}}}`, each field `{name, label, help, group, live,
+/// default, kind, min, max | choices}`.
 #[wasm_bindgen(js_name = settingsFields)]
 pub fn settings_fields() -> JsValue {
     let mut gan = describe::<GanSetup>(false);
     gan.extend(describe::<GanLive>(true));
-    to_js(&serde_json::json!({ "gan": gan, "style": describe::<StyleConfig>(false) }))
+    // The live settings' defaults per model (the learning rate differs): the page moves a
+    // setting still at one model's default to the next model's.
+    let per_model: serde_json::Map<String, serde_json::Value> =
+        ModelKind::ALL.iter().map(|k| (k.name().to_string(), serde_json::json!(fields::to_form(&GanLive::for_model(*k))))).collect();
+    to_js(&serde_json::json!({ "gan": gan, "style": describe::<StyleConfig>(false), "modelDefaults": per_model }))
 }
 
 struct State {

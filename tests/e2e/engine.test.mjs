@@ -18,6 +18,8 @@ after(async () => { for (const e of envs) await e.close(); });
 
 // Five steps of the lesson's DCGAN, batch 8, seed 7, then the sample grid against the reference.
 async function trainsAsTheScalarEngine(page) {
+  await page.selectOption('#model', 'dcgan');
+  assert.equal(await page.inputValue('#lr_g'), '0.0002', "the lesson's learning rate comes with its model");
   await page.fill('#batch_size', '8');
   await page.fill('#seed', '7');
   for (let n = 1; n <= 5; n++) {
