@@ -1,6 +1,6 @@
 // Training-throughput benchmark of the real page in headless Chromium (WebGPU; SwiftShader on
 // machines without a GPU): the lesson DCGAN, batch 64, MNIST. Needs a built dist/.
-//   node bench/run.mjs [--steps N] [--warmup N] [--batch N] [--model dcgan|dense] [--backend webgpu|cpu|auto]
+//   node bench/run.mjs [--steps N] [--warmup N] [--batch N] [--model dcgan|tiny|dense] [--backend webgpu|cpu|auto]
 //                      [--isolated 1|0] [--dist DIR]
 // (--backend auto: the page's own choice; --isolated 0: served without the cross-origin
 // isolation headers, so the CPU path runs one thread; --dist: another build of the page, e.g.
