@@ -204,12 +204,6 @@ impl Session {
         Ok(step as u32)
     }
 
-    /// The step "Go back" would return to.
-    #[wasm_bindgen(js_name = keptStep)]
-    pub fn kept_step(&self) -> Result<u32, JsValue> {
-        Ok(self.state.borrow().trainer.as_ref().ok_or_else(|| js_err(NO_RUN))?.kept_step() as u32)
-    }
-
     /// The 8x8 grid of samples from the fixed noise batch: `{width, height, rgba, tile, gap,
     /// cols, step, diversity, realDiversity}` (diversity: the mode-collapse meter), and with a
     /// classifier loaded `quality: {score, classes, realScore, realClasses}` and per sample
