@@ -108,19 +108,16 @@ impl Divergence {
             self.step, self.what, self.good_step
         )
     }
+}
 
-    /// The first step of `stats` (which start after step `first_step`) that went wrong, with
-    /// its index.
-    fn find(stats: &[StepStats], first_step: usize, live: &GanLive, good_step: usize) -> Option<(usize, Divergence)> {
-        let wrong = |s: &StepStats| {
-            let figures = [("D loss", s.d_loss), ("G loss", s.g_loss), ("D(x)", s.d_real), ("D(G(z))", s.d_fake), ("D steps skipped", s.d_skipped)];
-            let bad = figures.into_iter().find(|(_, v)| !v.is_finite());
-            bad.or_else(|| [("D loss", s.d_loss), ("G loss", s.g_loss)].into_iter().find(|(_, v)| v.abs() > EXPLODED_LOSS))
-        };
-        let (i, (what, v)) = stats.iter().enumerate().find_map(|(i, s)| wrong(s).map(|w| (i, w)))?;
-        let value = if v.is_nan() { "NaN".into() } else if v.is_infinite() { format!("{v}") } else { format!("{v:.0}") };
-        Some((i, Divergence { step: first_step + i + 1, what, value, good_step, lr_g: live.lr_g, lr_d: live.lr_d }))
-    }
+/// The first step of `stats` that went wrong: its index, the figure and its value.
+fn first_wrong(stats: &[StepStats]) -> Option<(usize, &'static str, f32)> {
+    stats.iter().enumerate().find_map(|(i, s)| {
+        let figures = [("D loss", s.d_loss), ("G loss", s.g_loss), ("D(x)", s.d_real), ("D(G(z))", s.d_fake), ("D steps skipped", s.d_skipped)];
+        let bad = figures.into_iter().find(|(_, v)| !v.is_finite());
+        let bad = bad.or_else(|| figures[..2].iter().copied().find(|(_, v)| v.abs() > EXPLODED_LOSS));
+        bad.map(|(what, v)| (i, what, v))
+    })
 }
 
 /// Binary cross-entropy on logits against a constant label, averaged over the batch.
@@ -390,15 +387,15 @@ impl Trainer {
             }
             left -= n;
             let mut stats = StepStats::split(&read_f32(self.take_stats().expect("steps ran")).await?);
-            let bad = Divergence::find(&stats, first_step, &self.config.live, self.kept.step);
-            let finite = bad.as_ref().map_or(stats.len(), |(i, _)| *i);
-            if let Some(kept) = candidate.filter(|_| finite > 0) {
+            let bad = first_wrong(&stats);
+            if let Some(kept) = candidate.filter(|_| bad.is_none_or(|(i, ..)| i > 0)) {
                 self.kept = kept;
             }
-            if let Some((i, mut d)) = bad {
-                d.good_step = self.kept.step;
+            if let Some((i, what, v)) = bad {
                 stats.truncate(i);
-                self.diverged = Some(d);
+                let value = if v.is_nan() { "NaN".into() } else if v.is_infinite() { format!("{v}") } else { format!("{v:.0}") };
+                let live = &self.config.live;
+                self.diverged = Some(Divergence { step: first_step + i + 1, what, value, good_step: self.kept.step, lr_g: live.lr_g, lr_d: live.lr_d });
             }
             self.last_d_loss = stats.last().map(|s| s.d_loss).or(self.last_d_loss);
             out.extend(stats);

@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startPage } from './server.mjs';
+import { startPage, readyPage } from './server.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const out = path.join(root, 'tests/e2e/out');
@@ -13,12 +13,7 @@ after(async () => { await env?.close(); });
 
 test('learning rate 1 stops training with the cause; "Go back" restores a state that trains on', { timeout: 10 * 60_000 }, async () => {
   env = await startPage(root);
-  const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  await page.goto(env.srv.url);
-  await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+  const { page, problems } = await readyPage(env);
   assert.equal(await page.isVisible('#diverged-box'), false);
 
   // MNIST's default model is the tiny DCGAN, with its own learning rate; the lesson's DCGAN

@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startPage } from './server.mjs';
+import { startPage, readyPage } from './server.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const out = path.join(root, 'tests/e2e/out');
@@ -13,12 +13,7 @@ after(async () => { await env?.close(); });
 
 test('the quality chart gets finite points while MNIST trains, and a clicked sample shows its class', { timeout: 10 * 60_000 }, async () => {
   env = await startPage(root);
-  const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  await page.goto(env.srv.url);
-  await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+  const { page, problems } = await readyPage(env);
   const judge = await page.evaluate(() => window.easel.judge);
   assert.ok(judge, 'MNIST has a classifier');
   assert.ok(judge.accuracy >= 0.98, `held-out accuracy ${judge.accuracy}`);

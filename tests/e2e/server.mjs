@@ -52,3 +52,15 @@ export async function startPage(root, options) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   return { srv, browser, close: async () => { await browser.close(); srv.server.close(); } };
 }
+
+// A new page of `env` on the page's address, with its errors collected (`problems`: page
+// errors and console errors), once it is ready to train.
+export async function readyPage(env, query = '') {
+  const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  await page.goto(env.srv.url + query);
+  await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+  return { page, problems };
+}
