@@ -32,6 +32,8 @@ pub fn errors_line(errors: &[FieldError]) -> String {
 pub enum Kind {
     Int { min: u64, max: u64 },
     Float { min: f64, max: f64 },
+    /// A float the page shows as a slider moving in `step`s (any value in range is accepted).
+    Slider { min: f64, max: f64, step: f64 },
     /// One of `(value, label)`.
     Choice(fn() -> Vec<(&'static str, &'static str)>),
     Bool,
@@ -74,7 +76,7 @@ pub fn check(field: &Field, text: &str) -> Result<Value, String> {
     let text = text.trim();
     let value = match field.kind {
         Kind::Int { min, max } => text.parse::<u64>().ok().filter(|v| (min..=max).contains(v)).map(Value::from),
-        Kind::Float { min, max } => text
+        Kind::Float { min, max } | Kind::Slider { min, max, .. } => text
             .parse::<f64>()
             .ok()
             .filter(|v| v.is_finite() && (min..=max).contains(v))
@@ -151,6 +153,7 @@ pub fn describe<S: Settings>(live: bool) -> Vec<Value> {
             let kind = match f.kind {
                 Kind::Int { min, max } => json!({ "kind": "int", "min": min, "max": max }),
                 Kind::Float { min, max } => json!({ "kind": "float", "min": min, "max": max }),
+                Kind::Slider { min, max, step } => json!({ "kind": "slider", "min": min, "max": max, "step": step }),
                 Kind::Choice(choices) => json!({ "kind": "choice", "choices": choices() }),
                 Kind::Bool => json!({ "kind": "bool" }),
             };

@@ -12,6 +12,7 @@ pub mod data;
 pub mod fields;
 pub mod grid;
 pub mod images;
+pub mod instant;
 pub mod model;
 pub mod photo;
 pub mod quality;

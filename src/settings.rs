@@ -272,12 +272,27 @@ pub enum Init {
     Noise,
 }
 
+/// How the photo is repainted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// A feed-forward network, in one pass ([`crate::instant`]).
+    Instant,
+    /// The lesson's optimisation of the image against VGG16 features ([`crate::style`]).
+    Gatys,
+}
+
 /// Style transfer's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StyleConfig {
+    pub method: Method,
     /// Longest side of the output, in pixels.
     pub size: u32,
+    /// Instant: from the photo's own style (0) to the style image's (1).
+    pub strength: f64,
+    /// Instant, with a second style image: from the first style (0) to the second (1).
+    pub blend: f64,
     pub content_weight: f64,
     pub style_weight: f64,
     pub tv_weight: f64,
@@ -293,7 +308,10 @@ pub struct StyleConfig {
 impl Default for StyleConfig {
     fn default() -> Self {
         StyleConfig {
+            method: Method::Instant,
             size: 256,
+            strength: 1.0,
+            blend: 0.5,
             content_weight: 1.0,
             style_weight: 10.0,
             tv_weight: 10.0,
@@ -309,13 +327,40 @@ impl Default for StyleConfig {
 impl Settings for StyleConfig {
     const FIELDS: &'static [Field] = &[
         Field {
+            name: "method",
+            flag: "method",
+            label: "Method",
+            help: "instant: a feed-forward network repaints the photo in one pass (seconds); gatys: the lesson's method optimises the image against VGG16 features (minutes, live).",
+            kind: Kind::Choice(|| vec![("instant", "Instant (one pass)"), ("gatys", "Gatys (the lesson's optimisation)")]),
+            message: "the method is \"instant\" or \"gatys\"",
+            group: "style-method",
+        },
+        Field {
             name: "size",
             flag: "size",
             label: "Output size (longest side, px)",
-            help: "The photo is resized to this longest side; 128 is a quick preview, 512 takes 4x as long as 256.",
+            help: "The photo is resized to this longest side (instant: up to 1024). Gatys: 128 is a quick preview, 512 takes 4x as long as 256.",
             kind: Kind::Int { min: 16, max: 2048 },
             message: "size must be a whole number of pixels from 16 to 2048",
             group: "style",
+        },
+        Field {
+            name: "strength",
+            flag: "strength",
+            label: "Strength (0 = the photo's own style)",
+            help: "Instant: moves the style vector from the photo's own (0) to the style image's (1); changing it re-renders without predicting the style again.",
+            kind: Kind::Slider { min: 0.0, max: 1.0, step: 0.05 },
+            message: "strength must be a number from 0 to 1",
+            group: "instant",
+        },
+        Field {
+            name: "blend",
+            flag: "blend",
+            label: "Blend (0 = first style, 1 = second)",
+            help: "Instant, with a second style image: mixes the two styles' vectors.",
+            kind: Kind::Slider { min: 0.0, max: 1.0, step: 0.05 },
+            message: "blend must be a number from 0 to 1",
+            group: "instant",
         },
         Field {
             name: "content_weight",
@@ -324,7 +369,7 @@ impl Settings for StyleConfig {
             help: "How closely the result keeps the photo's features (relu4_2).",
             kind: Kind::Float { min: 0.0, max: 1e4 },
             message: "must be a number from 0 to 10000",
-            group: "style",
+            group: "gatys",
         },
         Field {
             name: "style_weight",
@@ -333,7 +378,7 @@ impl Settings for StyleConfig {
             help: "How closely the result matches the style image's Gram matrices (relu1_1 to relu5_1).",
             kind: Kind::Float { min: 0.0, max: 1e6 },
             message: "must be a number from 0 to 1000000",
-            group: "style",
+            group: "gatys",
         },
         Field {
             name: "tv_weight",
@@ -342,7 +387,7 @@ impl Settings for StyleConfig {
             help: "Penalises differences between neighbouring pixels.",
             kind: Kind::Float { min: 0.0, max: 1e6 },
             message: "must be a number from 0 to 1000000",
-            group: "style",
+            group: "gatys",
         },
         Field {
             name: "iterations",
@@ -351,7 +396,7 @@ impl Settings for StyleConfig {
             help: "Adam steps on the image.",
             kind: Kind::Int { min: 1, max: 5000 },
             message: "must be a whole number from 1 to 5000",
-            group: "style",
+            group: "gatys",
         },
         Field {
             name: "init",
@@ -360,7 +405,7 @@ impl Settings for StyleConfig {
             help: "content: the photo itself; noise: grey noise.",
             kind: Kind::Choice(|| vec![("content", "the content photo"), ("noise", "noise")]),
             message: "start from \"content\" or \"noise\"",
-            group: "style",
+            group: "gatys",
         },
         Field {
             name: "keep_colors",
@@ -378,16 +423,19 @@ impl Settings for StyleConfig {
             help: "Adam's step size on the image, in 0..1 pixel units.",
             kind: Kind::Float { min: 1e-4, max: 1.0 },
             message: "the step size must be a number from 0.0001 to 1",
-            group: "style",
+            group: "gatys",
         },
     ];
 
     fn check(&self) -> Vec<FieldError> {
-        if self.content_weight == 0.0 && self.style_weight == 0.0 {
-            vec![FieldError::new("style_weight", "content and style weights cannot both be 0")]
-        } else {
-            vec![]
+        let mut errors = vec![];
+        if self.method == Method::Instant && self.size > crate::instant::MAX_SIDE {
+            errors.push(FieldError::new("size", format!("instant style goes up to {} px", crate::instant::MAX_SIDE)));
         }
+        if self.content_weight == 0.0 && self.style_weight == 0.0 {
+            errors.push(FieldError::new("style_weight", "content and style weights cannot both be 0"));
+        }
+        errors
     }
 }
 

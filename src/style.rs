@@ -171,6 +171,13 @@ pub fn luminance(rgb: Tensor<4>) -> Tensor<4> {
     (rgb * k).sum_dim(1)
 }
 
+/// The photo `[1, 3, h, w]` (luminance `photo_luma`) with its luminance replaced by `luma`
+/// `[1, 1, h, w]`: the style's light and dark in the photo's colours. In YIQ, changing only Y
+/// adds the same amount to R, G and B.
+pub fn with_photo_colours(photo: Tensor<4>, photo_luma: Tensor<4>, luma: Tensor<4>) -> Tensor<4> {
+    (photo + (luma - photo_luma).repeat_dim(1, 3)).clamp(0.0, 1.0)
+}
+
 /// The smallest side the network can take (4 poolings before conv5_1).
 pub const MIN_SIDE: u32 = 16;
 
@@ -257,6 +264,23 @@ impl Stylizer {
         })
     }
 
+    /// Starts the optimisation from `rgb` (`[1, 3, h, w]` at this run's size, e.g. an instant
+    /// result to refine) instead of the configured start; Adam starts afresh.
+    pub fn start_from(&mut self, rgb: Tensor<4>) -> Result<(), String> {
+        let [_, _, h, w] = rgb.dims();
+        if (w, h) != (self.width, self.height) {
+            return Err(format!(
+                "the image to refine is {w} x {h} but this run's output is {} x {}: repaint it at this size first",
+                self.width, self.height
+            ));
+        }
+        self.image = if self.config.keep_colors { luminance(rgb) } else { rgb };
+        self.m = self.image.zeros_like();
+        self.v = self.image.zeros_like();
+        self.iteration = 0;
+        Ok(())
+    }
+
     /// The losses of `image` (autodiff): (total, content, style, tv), each `[1]`.
     fn losses(&self, image: Tensor<4>) -> [Tensor<1>; 4] {
         let f = self.vgg.features(as_rgb(image.clone()));
@@ -300,9 +324,7 @@ impl Stylizer {
     /// The current result, `[1, 3, h, w]` RGB in [0, 1].
     pub fn output(&self) -> Tensor<4> {
         if self.config.keep_colors {
-            // In YIQ, changing only Y adds the same amount to R, G and B.
-            let dy = self.image.clone() - self.content_luma.clone();
-            (self.content_rgb.clone() + dy.repeat_dim(1, 3)).clamp(0.0, 1.0)
+            with_photo_colours(self.content_rgb.clone(), self.content_luma.clone(), self.image.clone())
         } else {
             self.image.clone()
         }

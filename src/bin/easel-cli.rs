@@ -141,7 +141,7 @@ mod cli {
             Kind::Bool => return arg.action(ArgAction::SetTrue).help(field.help),
             Kind::Choice(choices) => ("NAME", format!(" [possible values: {}]", choices().iter().map(|c| c.0).collect::<Vec<_>>().join(", "))),
             Kind::Int { .. } => ("N", String::new()),
-            Kind::Float { .. } => ("X", String::new()),
+            Kind::Float { .. } | Kind::Slider { .. } => ("X", String::new()),
         };
         // A help that names its own default (e.g. one that depends on the data) says it best.
         let default = if field.help.contains("default:") { String::new() } else { format!(" [default: {default}]") };
