@@ -1,6 +1,6 @@
 //! Native command-line trainer, built from the same model, training and settings code as the
 //! page: `easel-cli train` (a GAN on a built-in set or a folder of your images; writes the
-//! sample grid and a checkpoint the page resumes), `easel-cli style CONTENT STYLE` (Gatys
+//! sample grid and a checkpoint the page resumes), `easel-cli style CONTENT STYLE` (instant or Gatys
 //! style transfer) and `easel-cli classifier` (makes the classifier that judges samples). Every setting's flag, default, help and check comes from
 //! `easel::settings`; `easel-cli --help` lists them.
 
@@ -20,7 +20,8 @@ mod cli {
     use easel::model::ModelKind;
     use easel::photo::{Rgb, decode, encode_png};
     use easel::quality::{self, ClassifierTraining, FeatureStats, Judge, Quality};
-    use easel::settings::{DataFit, GanConfig, GanLive, GanSetup, StyleConfig};
+    use easel::instant::{self, InstantStyle, StyleVectors};
+    use easel::settings::{DataFit, GanConfig, GanLive, GanSetup, Method, StyleConfig};
     use easel::style::{Stylizer, Vgg, planar_to_rgba};
     use easel::train::{Trainer, read_f32};
     use futures_lite::future::block_on;
@@ -40,7 +41,8 @@ mod cli {
     enum Command {
         /// Train a GAN on MNIST, Fashion-MNIST or a folder of your images.
         Train(TrainArgs),
-        /// Repaint the CONTENT photo in the style of the STYLE image (Gatys et al.).
+        /// Repaint the CONTENT photo in the style of the STYLE image: instant (one pass of a
+        /// feed-forward network, Ghiasi et al.; the default) or Gatys et al.'s optimisation.
         Style(StyleArgs),
         /// Train the small classifier that scores a built-in data set's samples (the files in
         /// www/models/): held-out accuracy, then the real set's feature statistics.
@@ -94,6 +96,9 @@ mod cli {
         content: PathBuf,
         /// The image whose style to take.
         style: PathBuf,
+        /// Instant only: a second style image, mixed in by --blend.
+        #[arg(long, value_name = "IMAGE")]
+        second_style: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
         /// Where to write the result (PNG).
@@ -429,6 +434,13 @@ mod cli {
         let image = |p: &Path| -> Rgb { decode(&read(p)).unwrap_or_else(|e| fail(format!("{}: {e}", p.display()))) };
         let (content, style) = (image(&args.content), image(&args.style));
         let device = device(args.backend);
+        if config.method == Method::Instant {
+            let second = args.second_style.as_deref().map(image);
+            return instant_style(config, &content, &style, second.as_ref(), &args.out, &device);
+        }
+        if args.second_style.is_some() {
+            fail("--second-style is for --method instant");
+        }
         let vgg_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models/vgg16.safetensors");
         let vgg = Vgg::from_safetensors(read(&vgg_path), &device.clone().autodiff()).unwrap_or_else(|e| fail(e));
         let n = config.iterations;
@@ -443,12 +455,36 @@ mod cli {
                 st.iteration, s.total, s.content, s.style, s.tv, start.elapsed().as_secs_f64() * 1000.0 / st.iteration as f64
             );
         }
-        let (w, h) = (st.width, st.height);
-        let values = block_on(read_f32(st.output().flatten(0, 3))).unwrap_or_else(|e| fail(e));
-        let rgb: Vec<u8> = planar_to_rgba(&values, w, h).chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
         let out = &args.out;
-        std::fs::write(out, encode_png(&Rgb { width: w as u32, height: h as u32, pixels: rgb })).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+        let (w, h) = write_rgb(out, st.output());
         println!("RESULT size={w}x{h} threads={} iterations={n} ms_per_iteration={:.1}", rayon::current_num_threads(), start.elapsed().as_secs_f64() * 1000.0 / n as f64);
+        println!("wrote {}", out.display());
+    }
+
+    fn write_rgb(out: &Path, t: Tensor<4>) -> (usize, usize) {
+        let [_, _, h, w] = t.dims();
+        let values = block_on(read_f32(t.flatten(0, 3))).unwrap_or_else(|e| fail(e));
+        let rgb: Vec<u8> = planar_to_rgba(&values, w, h).chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        std::fs::write(out, encode_png(&Rgb { width: w as u32, height: h as u32, pixels: rgb })).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+        (w, h)
+    }
+
+    fn instant_style(config: StyleConfig, content: &Rgb, style: &Rgb, second: Option<&Rgb>, out: &Path, device: &Device) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models/instant-style.safetensors");
+        let net = InstantStyle::from_safetensors(read(&path), device).unwrap_or_else(|e| fail(e));
+        let start = Instant::now();
+        let vector = |img: &Rgb| block_on(instant::read_vector(&net, img, device)).unwrap_or_else(|e| fail(e));
+        let vectors = StyleVectors { own: vector(content), style: vector(style), second: second.map(vector) };
+        let predict = start.elapsed();
+        let t = instant::render(&net, content, &vectors, &config, device).unwrap_or_else(|e| fail(e));
+        let (w, h) = write_rgb(out, t);
+        let total = start.elapsed();
+        println!(
+            "RESULT method=instant size={w}x{h} threads={} predict_ms={:.0} transform_ms={:.0}",
+            rayon::current_num_threads(),
+            predict.as_secs_f64() * 1000.0,
+            (total - predict).as_secs_f64() * 1000.0
+        );
         println!("wrote {}", out.display());
     }
 
