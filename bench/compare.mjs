@@ -159,6 +159,7 @@ if (!SKIP.includes('gatys')) {
   await ep.click('#tab-style-btn');
   await ep.click('#style-example');
   await ep.waitForFunction(() => window.easel.style.images.content && window.easel.style.images.style, null, { timeout: 120_000 });
+  await ep.selectOption('#style-method', 'gatys');
   await ep.fill('#style-iterations', '1000');
   // A fresh run: the time between the statistics of iteration 1 and iteration 1 + n (the first
   // iteration pays for the network upload and shader compilation), then Stop.

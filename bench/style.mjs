@@ -22,6 +22,7 @@ await page.goto(srv.url + (backend === 'auto' ? '' : `?backend=${backend}`) + '#
 await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 300_000 });
 await page.click('#style-example');
 await page.waitForFunction(() => window.easel.style.images.content && window.easel.style.images.style, null, { timeout: 120_000 });
+await page.selectOption('#style-method', 'gatys');
 for (const size of sizes) {
   await page.fill('#style-size', String(size));
   await page.fill('#style-iterations', String(warmup + iterations));

@@ -90,6 +90,9 @@ pub fn decode(bytes: &[u8]) -> Result<Rgb, PhotoError> {
     if let Some((w, h)) = header_dimensions(format, bytes) {
         check_size(w, h)?;
     }
+    if format == image::ImageFormat::Jpeg && !jpeg_reaches_its_end(bytes) {
+        return err("the JPEG file is truncated: it stops before the end of its image data (a download or copy cut short?)");
+    }
     let mut decoder = reader.into_decoder().map_err(|e| describe(format, e))?;
     let (w, h) = decoder.dimensions();
     check_size(w, h)?;
@@ -147,6 +150,25 @@ pub fn header_dimensions(format: image::ImageFormat, b: &[u8]) -> Option<(u32, u
         }
         _ => None,
     }
+}
+
+/// Whether a JPEG's compressed data reaches its end-of-image marker. The decoder accepts a file
+/// cut off part-way and paints the missing rows grey, so this is checked first: the segments
+/// are walked by their lengths to the first start-of-scan (skipping a thumbnail in the EXIF
+/// segment), and after it `FF D9` can only be that marker (the data escapes FF as FF 00).
+fn jpeg_reaches_its_end(b: &[u8]) -> bool {
+    let mut i = 2;
+    while i + 4 <= b.len() {
+        if b[i] != 0xFF {
+            return false;
+        }
+        match b[i + 1] {
+            0xFF => i += 1,
+            0xDA => return b[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
+            _ => i += 2 + u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize,
+        }
+    }
+    false
 }
 
 /// Refuses sizes that would exhaust memory, before decoding.

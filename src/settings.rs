@@ -331,7 +331,7 @@ impl Settings for StyleConfig {
             flag: "method",
             label: "Method",
             help: "instant: a feed-forward network repaints the photo in one pass (seconds); gatys: the lesson's method optimises the image against VGG16 features (minutes, live).",
-            kind: Kind::Choice(|| vec![("instant", "Instant (one pass)"), ("gatys", "Gatys (the lesson's optimisation)")]),
+            kind: Kind::Choice(|| vec![("instant", "Instant (one pass)"), ("gatys", "Gatys (the lesson's method)")]),
             message: "the method is \"instant\" or \"gatys\"",
             group: "style-method",
         },

@@ -55,6 +55,9 @@ fn bad_flags_values_and_files_get_one_line_and_status_2() {
         (vec!["style", "/no/photo.jpg", "/no/style.jpg"], "cannot read /no/photo.jpg"),
         (vec!["style", "a.jpg", "b.jpg", "--iterations", "0"], "must be a whole number from 1 to 5000"),
         (vec!["train", "--threads", "0"], "--threads"),
+        (vec!["style", "www/examples/cat.jpg", "www/examples/swirls.jpg", "--size", "2048"], "instant style goes up to 1024 px"),
+        (vec!["style", "www/examples/cat.jpg", "www/examples/swirls.jpg", "--strength", "1.5"], "strength must be a number from 0 to 1"),
+        (vec!["style", "www/examples/cat.jpg", "www/examples/swirls.jpg", "--method", "gatys", "--second-style", "www/examples/cat.jpg"], "--second-style is for --method instant"),
     ] {
         let o = cli(&args);
         let (_, err) = text(&o);
@@ -132,4 +135,19 @@ fn a_diverging_run_stops_with_the_cause_and_writes_the_last_good_state() {
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("resumed") && out.contains("at step 0") && out.contains("RESULT"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn instant_style_writes_the_repainted_photo() {
+    let dir = std::env::temp_dir().join(format!("easel-cli-instant-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("styled.png");
+    let o = cli(&["style", "www/examples/cat.jpg", "www/examples/swirls.jpg", "--size", "96", "--strength", "0.8",
+        "--second-style", "www/examples/cat.jpg", "--blend", "0.3", "--out", out.to_str().unwrap()]);
+    let (stdout, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{err}");
+    assert!(stdout.contains("RESULT method=instant size=96x64"), "{stdout}");
+    let img = easel::photo::decode(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!((img.width, img.height), (96, 64));
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -127,6 +127,9 @@ fn a_folder_becomes_a_data_set_and_bad_files_are_reported() {
     assert!(ImageSet::new(48).is_err());
     let mut one = ImageSet::new(32).unwrap();
     one.add("a.png", &std::fs::read("tests/data/own/sunset001.png").unwrap()).unwrap();
+    // A JPEG cut off half-way (it would decode with grey rows) is refused, not taken.
+    let cut = one.add("cut.jpg", &std::fs::read("tests/data/images/truncated.jpg").unwrap()).unwrap_err();
+    assert!(cut.to_string().contains("JPEG file is truncated"), "{cut}");
     assert!(one.to_dataset().unwrap_err().contains("at least 2"));
 }
 

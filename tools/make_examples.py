@@ -129,6 +129,9 @@ def test_images():
     open(os.path.join(TI, "not_an_image.jpg"), "wb").write(b"Dear diary, this is text, not a photo.\n" * 4)
     good = open(os.path.join(TI, "good.png"), "rb").read()
     open(os.path.join(TI, "truncated.png"), "wb").write(good[: len(good) // 2])
+    # A JPEG cut off half-way: its decoder fills the missing part with grey, without an error.
+    good_jpg = open(os.path.join(TI, "good.jpg"), "rb").read()
+    open(os.path.join(TI, "truncated.jpg"), "wb").write(good_jpg[: len(good_jpg) // 2])
     jpg = bytearray(open(os.path.join(TI, "good.jpg"), "rb").read())
     for i in range(len(jpg) // 2, len(jpg) - 2, 7):
         jpg[i] = rng.integers(0, 256)

@@ -4,7 +4,7 @@ import { $, note, progressBar } from './dom.js';
 import { send, listen, session, onWorkerError } from './channel.js';
 import { state, DATA_SETS, parseHash, applyLink, saveToUrl, toHash } from './state.js';
 import { gan, initGan, loadDataset, redraw, ganMessage, setState } from './gan.js';
-import { style, initStyle, redrawStyle, setStyleState, showProgress } from './style.js';
+import { style, initStyle, redrawStyle, setStyleState, showProgress, showStyleMethod } from './style.js';
 
 const params = new URLSearchParams(location.search);
 // What the page was opened with: the tab, the data set and settings (checked once the field
@@ -49,6 +49,7 @@ listen({
   },
   linkChecked({ gan: ganErrors, style: styleErrors }) {
     const refused = applyLink(link, { gan: ganErrors, style: styleErrors });
+    showStyleMethod();
     gan.keepModel = 'model' in link.values.gan && !ganErrors.some((e) => e.field === 'model');
     const said = [];
     if (link.data !== null && !DATA_SETS.includes(link.data)) said.push(`the data set "${link.data}" is not one of ${DATA_SETS.join(', ')}`);

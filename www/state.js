@@ -28,6 +28,7 @@ export function setValue(job, name, text) {
   const input = $(inputId(job, name));
   if (f.kind === 'bool') input.checked = text === 'true';
   else input.value = text;
+  if (f.kind === 'slider') input.nextElementSibling.textContent = input.value;
   state[job][name] = read(input, f);
 }
 
@@ -52,6 +53,9 @@ export function buildFields(job, list, onChange) {
     if (f.kind === 'choice') {
       input = document.createElement('select');
       for (const [value, text] of f.choices) input.add(new Option(text, value));
+    } else if (f.kind === 'slider') {
+      input = document.createElement('input');
+      Object.assign(input, { type: 'range', min: f.min, max: f.max, step: f.step });
     } else {
       input = document.createElement('input');
       if (f.kind !== 'bool') input.inputMode = f.kind === 'int' ? 'numeric' : 'decimal';
@@ -64,6 +68,7 @@ export function buildFields(job, list, onChange) {
     } else {
       labelText(label, f.label);
       label.append(' ', input);
+      if (f.kind === 'slider') label.append(Object.assign(document.createElement('output'), { className: 'slider-value' }));
     }
     const err = document.createElement('span');
     err.className = 'err';
@@ -74,6 +79,7 @@ export function buildFields(job, list, onChange) {
     $(`fields-${f.group}`).append(wrap);
     input.addEventListener(f.kind === 'choice' || f.kind === 'bool' ? 'change' : 'input', () => {
       state[job][f.name] = read(input, f);
+      if (f.kind === 'slider') input.nextElementSibling.textContent = input.value;
       delete linkErrors[id];
       saveToUrl();
       onChange(f);

@@ -1,13 +1,15 @@
-// The "Style transfer" tab: the two images, Run/Stop, progress, the result and its losses.
-// Settings live in state.js; the optimisation runs in the worker.
+// The "Style transfer" tab: the images, the method (instant or Gatys), Run/Stop/Refine,
+// progress, the result and Gatys' losses. Settings live in state.js; the work runs in the worker.
 import { $, note, progressBar, download, dropZone } from './dom.js';
 import { drawChart } from './chart.js';
 import { send, listen, session } from './channel.js';
-import { state, buildFields, showFieldErrors } from './state.js';
+import { state, buildFields, showFieldErrors, setValue, saveToUrl } from './state.js';
 
 export const style = {
   state: 'idle',       // idle | starting | running | stopped | done | error
-  images: {},          // role -> {name, width, height}
+  images: {},          // role ('content', 'style', 'second') -> {name, width, height}
+  instant: null,       // the last instant result: {width, height, predictMs, transformMs, predicted}
+  rerender: false,     // strength or blend moved while an instant render ran: render again after
   iteration: 0,
   iterations: 0,
   points: [],          // {iteration, total, content, style, tv}
@@ -17,15 +19,38 @@ export const style = {
 
 const message = (text, isError = false) => note('style-message', text, isError);
 const busy = () => style.state === 'running' || style.state === 'starting';
+const instantMode = () => state.style.method !== 'gatys';
+const ROLE_NAMES = { content: 'photo', style: 'style image', second: 'second style image' };
 
 export function setStyleState(s) {
   style.state = s;
   const haveBoth = !!(style.images.content && style.images.style);
   $('style-run').disabled = !session.backend || busy() || !haveBoth;
-  $('style-run').textContent = s === 'stopped' ? 'Run again' : 'Run';
-  $('style-stop').disabled = !busy();
+  $('style-run').textContent = s === 'stopped' && !instantMode() ? 'Run again' : 'Run';
+  $('style-stop').disabled = !busy() || instantMode();
+  $('style-refine').disabled = !session.backend || busy() || !style.instant;
   $('style-example').disabled = !session.backend || busy();
-  for (const id of ['file-content', 'file-style']) $(id).disabled = !session.backend || busy();
+  for (const id of ['file-content', 'file-style', 'file-second']) $(id).disabled = !session.backend || busy();
+  $('clear-second').hidden = !style.images.second;
+}
+
+// Shows the chosen method's settings (size and colours are shared) and what it does.
+function showMethod() {
+  const instant = instantMode();
+  $('fields-instant').hidden = !instant;
+  $('fields-gatys').hidden = instant;
+  $('style-losses').hidden = instant;
+  $('method-hint').textContent = instant
+    ? 'A network trained on many paintings repaints the photo in one pass: seconds, up to 1024 px. Moving strength or blend repaints at once.'
+    : 'The lesson\'s method: the image itself is optimised so its VGG16 features match the photo and its Gram matrices match the style. Slower, live, and it can be tuned.';
+  setStyleState(style.state);
+}
+
+function runInstant() {
+  setStyleState('starting');
+  style.rerender = false;
+  message(style.instant ? 'Repainting…' : 'Repainting (the first run loads the 5 MB instant style network)…');
+  send('instantRun', { values: { ...state.style } });
 }
 
 export function showProgress() {
@@ -57,7 +82,8 @@ function readFile(role, file) {
 function imageError({ role, name, message: text }) {
   const kept = style.images[role] ? ` (still using ${style.images[role].name})` : '';
   $(`err-${role}`).textContent = `${name}: ${text}${kept}`;
-  message(`That ${role === 'content' ? 'photo' : 'style image'} could not be used: ${text}`, true);
+  message(`That ${ROLE_NAMES[role]} could not be used: ${text}`, true);
+  setStyleState(style.state === 'starting' ? 'idle' : style.state);
 }
 
 listen({
@@ -68,8 +94,26 @@ listen({
     c.getContext('2d').putImageData(new ImageData(preview.rgba, preview.width, preview.height), 0, 0);
     $(`info-${role}`).textContent = `${name} — ${width}×${height}`;
     $(`err-${role}`).textContent = '';
-    message(style.images.content && style.images.style ? 'Ready: press Run.' : `Now choose the ${role === 'content' ? 'style image' : 'content photo'}.`);
+    if (role === 'second') message('Second style added: Run blends the two (the blend slider mixes them).');
+    else message(style.images.content && style.images.style ? 'Ready: press Run.' : `Now choose the ${role === 'content' ? 'style image' : 'content photo'}.`);
     setStyleState(style.state === 'error' ? 'idle' : style.state);
+  },
+  instantOutput({ ok, errors, width, height, rgba, predicted, predictMs, transformMs }) {
+    showFieldErrors('style', errors || []);
+    if (!ok) { message('Fix the highlighted settings, then press Run.', true); setStyleState('idle'); return; }
+    const c = $('style-output');
+    c.width = width; c.height = height;
+    c.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+    style.instant = { width, height, predicted, predictMs, transformMs };
+    style.outputVersion++;
+    style.outputIteration = 'instant';
+    $('style-download').disabled = false;
+    const s = (ms) => (ms / 1000).toFixed(ms < 10000 ? 2 : 1);
+    const predictText = predicted ? `style predicted in ${s(predictMs)} s, ` : '';
+    message(`Repainted at ${width}×${height}: ${predictText}painted in ${s(transformMs)} s. Move strength or blend to repaint, or Refine with Gatys.`);
+    progressBar($('style-progress'), 1, `instant: ${width}×${height} in ${s(predictMs + transformMs)} s`);
+    setStyleState('done');
+    if (style.rerender && instantMode()) runInstant();
   },
   styleImageError: imageError,
   styleValidated({ errors }) { showFieldErrors('style', errors); },
@@ -110,13 +154,26 @@ listen({
   },
 });
 
-// Builds the tab's settings from Rust's field list.
-export function initStyle(fieldList) {
-  buildFields('style', fieldList, () => { if (session.backend) send('styleValidate', { values: { ...state.style } }); });
-  setStyleState(style.state);
+// Strength and blend repaint at once once there is an instant result (after the running one).
+function settingChanged(f) {
+  if (session.backend) send('styleValidate', { values: { ...state.style } });
+  if (f.name === 'method') { showMethod(); return; }
+  if ((f.name === 'strength' || f.name === 'blend') && instantMode() && style.instant) {
+    if (busy()) style.rerender = true;
+    else runInstant();
+  }
 }
 
-for (const role of ['content', 'style']) {
+// Builds the tab's settings from Rust's field list.
+export function initStyle(fieldList) {
+  buildFields('style', fieldList, settingChanged);
+  showMethod();
+}
+
+// A link may set the method after the fields are built.
+export const showStyleMethod = () => showMethod();
+
+for (const role of ['content', 'style', 'second']) {
   $(`file-${role}`).addEventListener('change', (e) => { const f = e.target.files[0]; if (f) readFile(role, f); e.target.value = ''; });
   dropZone($(`drop-${role}`), (dt) => {
     const f = dt.files[0];
@@ -126,10 +183,28 @@ for (const role of ['content', 'style']) {
   });
 }
 $('style-example').addEventListener('click', () => { message('Loading the example pair…'); send('styleExample'); });
-$('style-run').addEventListener('click', () => {
+function startGatys(refine) {
   setStyleState('starting');
-  message(style.iteration ? 'Starting a new run…' : 'Starting (the first run loads the 19 MB feature network)…');
-  send('styleStart', { values: { ...state.style } });
+  message(style.iteration || refine ? `Starting ${refine ? 'Gatys from the instant result' : 'a new run'}…` : 'Starting (the first run loads the 19 MB feature network)…');
+  send('styleStart', { values: { ...state.style }, refine });
+}
+$('style-run').addEventListener('click', () => (instantMode() ? runInstant() : startGatys(false)));
+// Polishing the instant result: Gatys (its settings shown now) starts from it, content = the photo.
+$('style-refine').addEventListener('click', () => {
+  setValue('style', 'method', 'gatys');
+  saveToUrl();
+  showMethod();
+  startGatys(true);
+});
+$('clear-second').addEventListener('click', () => {
+  delete style.images.second;
+  send('clearSecondStyle');
+  const c = $('preview-second');
+  c.height = 0;
+  $('info-second').textContent = 'drop an image here or';
+  $('err-second').textContent = '';
+  message(style.instant ? 'Second style removed: Run repaints with the first alone.' : 'Second style removed.');
+  setStyleState(style.state);
 });
 $('style-stop').addEventListener('click', () => { $('style-stop').disabled = true; send('styleStop'); });
 $('style-download').addEventListener('click', () => {

@@ -55,7 +55,26 @@ export const styleHandlers = {
   async styleValidate({ values }) {
     post('styleValidated', { errors: ctx.session.styleValidate(values) });
   },
-  async styleStart({ values }) {
+  clearSecondStyle() { ctx.session.clearSecondStyle(); },
+  // Instant style: the style vectors not known yet, then one pass of the transformer. Timed
+  // apart (each ends with a read-back, so the times are the work's, not just its queueing).
+  async instantRun({ values }) {
+    if (ctx.running) { post('styleError', { message: BUSY_TRAINING }); return; }
+    try {
+      if (!ctx.session.hasInstant) {
+        const bytes = await fetchWithProgress(new URL('models/instant-style.safetensors', import.meta.url), 'instant style network (5 MB)', 'style');
+        ctx.session.loadInstant(bytes);
+      }
+      const t0 = performance.now();
+      const { predicted } = await ctx.session.instantPredict();
+      const t1 = performance.now();
+      const r = await ctx.session.instantRender(values);
+      const t2 = performance.now();
+      if (!r.ok) { post('instantOutput', { ok: false, errors: r.errors }); return; }
+      post('instantOutput', { ok: true, width: r.width, height: r.height, rgba: r.rgba, predicted, predictMs: t1 - t0, transformMs: t2 - t1 }, [r.rgba.buffer]);
+    } catch (e) { post('styleError', { message: errorText(e) }); }
+  },
+  async styleStart({ values, refine = false }) {
     if (ctx.running) { post('styleError', { message: BUSY_TRAINING }); return; }
     ctx.styleRunning = false;
     let r;
@@ -64,7 +83,7 @@ export const styleHandlers = {
         const bytes = await fetchWithProgress(new URL('models/vgg16.safetensors', import.meta.url), 'feature network (VGG16)', 'style');
         ctx.session.loadVgg(bytes);
       }
-      r = ctx.session.styleStart(values);
+      r = ctx.session.styleStart(values, refine);
     } catch (e) { post('styleError', { message: errorText(e) }); return; }
     post('styleConfigured', { ok: r.ok, errors: r.errors || [], width: r.width || 0, height: r.height || 0, iterations: r.iterations || 0 });
     if (!r.ok) return;

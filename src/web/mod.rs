@@ -21,6 +21,7 @@ use crate::fields::{self, Form, describe, text};
 use crate::model::ModelKind;
 use crate::grid::Timelapse;
 use crate::images::ImageSet;
+use crate::instant::InstantStyle;
 use crate::photo::Rgb;
 use crate::quality::Judge;
 use crate::settings::{GanLive, GanSetup, StyleConfig};
@@ -99,11 +100,18 @@ struct State {
     /// classes covered): the quality chart's reference.
     judge: Option<Rc<Judge>>,
     real_quality: (f64, usize),
-    /// Style transfer: the feature network (autodiff device), the two images, the run.
+    /// Style transfer: the feature network (autodiff device), the images, the Gatys run.
     vgg: Option<Vgg>,
     content: Option<Rgb>,
     style: Option<Rgb>,
+    /// A second style image, blended in by instant style.
+    second: Option<Rgb>,
     stylizer: Option<Stylizer>,
+    /// Instant style: the network, each image's style vector (dropped when its image
+    /// changes), and the last result (what "Refine with Gatys" starts from).
+    instant: Option<InstantStyle>,
+    vectors: style::Vectors,
+    instant_output: Option<Tensor<4>>,
 }
 
 /// One page's session: a device, a data set, a GAN run and a style-transfer run.
@@ -137,7 +145,11 @@ impl Session {
                 vgg: None,
                 content: None,
                 style: None,
+                second: None,
                 stylizer: None,
+                instant: None,
+                vectors: Default::default(),
+                instant_output: None,
             })),
             backend: backend.to_string(),
             note,

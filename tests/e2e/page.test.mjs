@@ -147,6 +147,8 @@ test('a link is an experiment: settings restored from a copied link, bad values 
     await page.fill('#latent', '64');
     await page.selectOption('#loss', 'lsgan');
     await page.click('#tab-style-btn');
+    assert.equal(await page.isHidden('#style-tv_weight'), true, "Gatys' settings are hidden while the method is instant");
+    await page.selectOption('#style-method', 'gatys');
     await page.fill('#style-tv_weight', '3');
     await page.click('#copy-link');
     await page.waitForFunction(() => document.getElementById('link-message').textContent.includes('copied'));
@@ -160,7 +162,9 @@ test('a link is an experiment: settings restored from a copied link, bad values 
     assert.equal(await again.inputValue('#lr_g'), '1e-3');
     assert.equal(await again.inputValue('#latent'), '64');
     assert.equal(await again.inputValue('#loss'), 'lsgan');
+    assert.equal(await again.inputValue('#style-method'), 'gatys');
     assert.equal(await again.inputValue('#style-tv_weight'), '3');
+    assert.equal(await again.isVisible('#style-tv_weight'), true, "the link's method shows its settings");
     assert.equal(await again.isVisible('#tab-style'), true);
     assert.equal(await again.isHidden('#link-message'), true, 'a good link needs no message');
     await again.close();

@@ -51,6 +51,7 @@ test('style transfer: bad files are refused with messages, then a photo is repai
     ['empty.png', /empty \(0 bytes\)/],
     ['not_an_image.jpg', /not an image Easel can read/],
     ['truncated.png', /corrupt or truncated/],
+    ['truncated.jpg', /the JPEG file is truncated/],
     ['unsupported.tiff', /TIFF images are not supported/],
     ['huge.png', /30000 x 30000 pixels.*limit is 50 megapixels/],
   ];
@@ -82,7 +83,9 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   await page.waitForFunction(() => window.easel.style.images.style?.name === 'swirls.jpg', null, { timeout: 60_000 });
   assert.equal(await page.isEnabled('#style-run'), true);
 
-  // A bad setting is refused next to its field.
+  // Gatys (the lesson's method; instant style has its own test). A bad setting is refused
+  // next to its field.
+  await page.selectOption('#style-method', 'gatys');
   await page.fill('#style-iterations', '0');
   await page.waitForFunction(() => document.querySelector('.err[data-for="style-iterations"]').textContent.length > 0);
   await page.click('#style-run');
@@ -163,15 +166,21 @@ test('style transfer: bad files are refused with messages, then a photo is repai
   await page.close();
 });
 
-test('style transfer: a failed download of the feature network is reported and Run works again', { timeout: 5 * 60_000 }, async () => {
+test('style transfer: a failed download of either network is reported and Run works again', { timeout: 5 * 60_000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.route('**/vgg16.safetensors', (r) => r.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/instant-style.safetensors', (r) => r.fulfill({ status: 404, body: 'not found' }));
   await page.goto(srv.url + '#style');
   await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
   await page.click('#style-example');
   await page.waitForFunction(() => window.easel.style.images.content && window.easel.style.images.style, null, { timeout: 120_000 });
+  await page.click('#style-run');
+  await page.waitForFunction(() => document.getElementById('style-message').textContent.includes('HTTP 404'), null, { timeout: 120_000 });
+  assert.match(await page.textContent('#style-message'), /could not load instant style network \(5 MB\): HTTP 404/);
+  assert.equal(await page.isEnabled('#style-run'), true);
+  await page.selectOption('#style-method', 'gatys');
   await page.click('#style-run');
   await page.waitForFunction(() => document.getElementById('style-message').textContent.includes('HTTP 404'), null, { timeout: 120_000 });
   assert.match(await page.textContent('#style-message'), /could not load feature network \(VGG16\): HTTP 404/);
