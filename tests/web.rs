@@ -150,3 +150,25 @@ async fn webgpu_trains_colour_64_and_resumes_a_checkpoint() {
     let max_diff = samples.iter().zip(&again).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(max_diff < 1e-4, "resumed samples differ by {max_diff}");
 }
+
+/// Instant style on WebGPU: the hand-written networks (depthwise and strided convolutions,
+/// reflection padding, conditional instance norm, upsampling) against onnxruntime's outputs on
+/// the converter's fixed inputs, as the native test checks them on the CPU. A kernel that
+/// WebGPU refused would be skipped silently (cubecl#1641) and show here as wrong numbers.
+#[wasm_bindgen_test]
+async fn webgpu_instant_style_matches_the_reference() {
+    use easel::instant::{InstantStyle, reference_input};
+    let device = webgpu().await;
+    let net = InstantStyle::from_safetensors(include_bytes!("../www/models/instant-style.safetensors").to_vec(), &device).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(include_str!("data/instant_reference.json")).unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f32> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect() };
+    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    let vector = read(net.predictor.forward(reference_input(64, 64, 0, &device)).reshape([100])).await;
+    let want = floats(&reference["style_vector"]);
+    assert!(max_diff(&vector, &want) < 1e-3, "style vector differs by {}", max_diff(&vector, &want));
+    let style = Tensor::<1>::from_floats(want.as_slice(), &device).reshape([1, 100]);
+    let image = read(net.transformer.forward(reference_input(32, 32, 5, &device), style).flatten(0, 3)).await;
+    let want = floats(&reference["image"]);
+    assert_eq!(image.len(), want.len());
+    assert!(max_diff(&image, &want) < 1e-3, "stylised image differs by {}", max_diff(&image, &want));
+}
