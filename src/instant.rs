@@ -157,9 +157,43 @@ impl StyleNorm {
 }
 
 /// Reflection padding of `p` pixels on every side (the original network's, which avoids the
-/// dark borders zero padding leaves).
+/// dark borders zero padding leaves): the `p` rows and columns next to each edge, mirrored.
+/// The same values as `pad(.., PadMode::Reflect)` (tested), written as slices and concatenation
+/// because that runs 2-4x faster on the CPU backend.
 fn reflect(x: Tensor<4>, p: usize) -> Tensor<4> {
-    x.pad((p, p, p, p), PadMode::Reflect)
+    let [n, c, h, w] = x.dims();
+    let top = x.clone().slice([0..n, 0..c, 1..p + 1, 0..w]).flip([2]);
+    let bottom = x.clone().slice([0..n, 0..c, h - p - 1..h - 1, 0..w]).flip([2]);
+    let x = Tensor::cat(vec![top, x, bottom], 2);
+    let h = h + 2 * p;
+    let left = x.clone().slice([0..n, 0..c, 0..h, 1..p + 1]).flip([3]);
+    let right = x.clone().slice([0..n, 0..c, 0..h, w - p - 1..w - 1]).flip([3]);
+    Tensor::cat(vec![left, x, right], 3)
+}
+
+/// `conv` applied to `x` as the sum of the convolutions of its input channels taken four at a
+/// time (the same result): Burn's CPU backend convolves four or fewer input channels directly
+/// and more through im2col, which for the last 9x9 layer (8 -> 3 channels) is ~8x slower.
+fn conv_by_fours(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let [n, cin, h, w] = x.dims();
+    let weight = conv.weight.val();
+    let [cout, _, kh, kw] = weight.dims();
+    let options = burn::tensor::ops::ConvOptions::new([1, 1], [0, 0], [1, 1], 1);
+    let mut out = conv.bias.as_ref().map(|b| b.val().reshape([1, cout, 1, 1]));
+    for start in (0..cin).step_by(4) {
+        let end = (start + 4).min(cin);
+        let part = burn::tensor::module::conv2d(
+            x.clone().slice([0..n, start..end, 0..h, 0..w]),
+            weight.clone().slice([0..cout, start..end, 0..kh, 0..kw]),
+            None,
+            options.clone(),
+        );
+        out = Some(match out {
+            Some(sum) => sum + part,
+            None => part,
+        });
+    }
+    out.expect("at least one input channel")
 }
 
 fn valid(cin: usize, cout: usize, kernel: usize, stride: usize, device: &Device) -> Conv2d {
@@ -249,7 +283,7 @@ impl Transformer {
         let e = &self.expand;
         let x = relu(e.norm1.forward(e.conv1.forward(reflect(upsample2(x), 1)), style.clone()));
         let x = relu(e.norm2.forward(e.conv2.forward(reflect(upsample2(x), 1)), style.clone()));
-        sigmoid(e.norm3.forward(e.conv3.forward(reflect(x, 4)), style))
+        sigmoid(e.norm3.forward(conv_by_fours(&e.conv3, reflect(x, 4)), style))
     }
 }
 
@@ -370,4 +404,32 @@ pub fn render(net: &InstantStyle, photo: &Rgb, vectors: &StyleVectors, config: &
     } else {
         styled
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(t: Tensor<4>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn reflect_is_reflection_padding() {
+        let device = Device::flex();
+        let x = reference_input(7, 9, 3, &device);
+        for p in [1, 4] {
+            assert_eq!(values(reflect(x.clone(), p)), values(x.clone().pad((p, p, p, p), PadMode::Reflect)));
+        }
+    }
+
+    #[test]
+    fn convolving_four_input_channels_at_a_time_is_the_same_convolution() {
+        let device = Device::flex();
+        let conv = valid(8, 3, 9, 1, &device);
+        let x = Tensor::<4>::random([1, 8, 20, 23], burn::tensor::Distribution::Default, &device);
+        let (a, b) = (values(conv.forward(x.clone())), values(conv_by_fours(&conv, x)));
+        assert_eq!(a.len(), 3 * 12 * 15);
+        assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-4));
+    }
 }
