@@ -32,6 +32,8 @@ export function setStyleState(s) {
   $('style-example').disabled = !session.backend || busy();
   for (const id of ['file-content', 'file-style', 'file-second']) $(id).disabled = !session.backend || busy();
   $('clear-second').hidden = !style.images.second;
+  const blend = document.getElementById('style-blend');
+  if (blend) { blend.disabled = !style.images.second; blend.title = style.images.second ? '' : 'Add a second style image to blend with.'; }
 }
 
 // Shows the chosen method's settings (size and colours are shared) and what it does.
