@@ -16,14 +16,13 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::store::{HalfPrecisionAdapter, ModuleSnapshot, SafetensorsStore};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::ops::PadMode;
 
 use crate::model::upsample2;
 use crate::photo::{Rgb, fit_longest, resize};
 use crate::settings::StyleConfig;
-use crate::style::{luminance, rgb_to_tensor, with_photo_colours};
+use crate::style::{load_half, luminance, rgb_to_tensor, with_photo_colours};
 
 /// Length of the style vector.
 pub const STYLE_DIM: usize = 100;
@@ -302,13 +301,7 @@ impl InstantStyle {
 
     /// Loads the shipped `instant-style.safetensors` (float16, float32 once loaded).
     pub fn from_safetensors(bytes: Vec<u8>, device: &Device) -> Result<Self, String> {
-        let mut net = InstantStyle::new(device);
-        let mut store = SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(HalfPrecisionAdapter::new());
-        let result = net.load_from(&mut store).map_err(|e| format!("the instant style network file is not valid: {e}"))?;
-        if !result.missing.is_empty() {
-            return Err(format!("the instant style network file lacks {:?}", result.missing));
-        }
-        Ok(net)
+        load_half(InstantStyle::new(device), bytes, "instant style network")
     }
 
     /// The style vector of an image: its centre square at [`STYLE_SIDE`], `[1, STYLE_DIM]`.

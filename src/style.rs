@@ -97,13 +97,7 @@ impl Vgg {
     /// Loads the shipped `vgg16.safetensors` (float16, converted to float32 on load). The
     /// network's weights never train: they are marked as not needing gradients.
     pub fn from_safetensors(bytes: Vec<u8>, device: &Device) -> Result<Self, String> {
-        let mut vgg = Vgg::new(device);
-        let mut store = SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(HalfPrecisionAdapter::new());
-        let result = vgg.load_from(&mut store).map_err(|e| format!("the feature network file is not valid: {e}"))?;
-        if !result.missing.is_empty() {
-            return Err(format!("the feature network file lacks {:?}", result.missing));
-        }
-        Ok(vgg.no_grad())
+        Ok(load_half(Vgg::new(device), bytes, "feature network")?.no_grad())
     }
 
     /// Features of RGB images in [0, 1], `[n, 3, h, w]`.
@@ -122,6 +116,17 @@ impl Vgg {
         let r51 = relu(self.conv5_1.forward(x));
         Features { style: vec![r11, r21, r31, r41, r51], content: r42 }
     }
+}
+
+/// Loads a shipped float16 safetensors file into `module` (float32 once loaded), refusing one
+/// that lacks any of its weights; `what` names the network in the messages.
+pub fn load_half<M: ModuleSnapshot>(mut module: M, bytes: Vec<u8>, what: &str) -> Result<M, String> {
+    let mut store = SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(HalfPrecisionAdapter::new());
+    let result = module.load_from(&mut store).map_err(|e| format!("the {what} file is not valid: {e}"))?;
+    if !result.missing.is_empty() {
+        return Err(format!("the {what} file lacks {:?}", result.missing));
+    }
+    Ok(module)
 }
 
 /// Gram matrix of `[1, c, h, w]` features: `F Fᵀ / (c h w)`, `[c, c]`.
