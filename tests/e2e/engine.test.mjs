@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startPage } from './server.mjs';
+import { startPage, readyPage } from './server.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const out = path.join(root, 'tests/e2e/out');
@@ -51,13 +51,7 @@ async function trainsAsTheScalarEngine(page) {
 async function open(isolated, query = '') {
   const env = await startPage(root, { isolated });
   envs.push(env);
-  const page = await env.browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  await page.goto(env.srv.url + query);
-  await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
-  return { page, problems };
+  return readyPage(env, query);
 }
 
 test('a software WebGPU leads to the CPU path, on every core where the page is cross-origin isolated', { timeout: 10 * 60_000 }, async () => {
