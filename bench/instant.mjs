@@ -3,7 +3,8 @@
 // providers) running the same networks on the same images. Milliseconds per stylisation of the
 // example pair, split into style prediction (the photo's and the style's vectors) and the
 // transform, at each output size; the median of --repeat runs after one warm-up. Needs a built
-// dist/ and the float graphs: python3 tools/convert_instant.py --onnx bench/out
+// dist/, the peers (npm ci --prefix bench) and the float graphs
+// (python3 tools/convert_instant.py --onnx bench/out).
 //   node bench/instant.mjs [--sizes 256,512,1024] [--repeat 3] [--easel webgpu,cpu] [--ort wasm,webgpu]
 // Prints one JSON line per (runner, size); add them to the table in bench/README.md.
 import os from 'node:os';
