@@ -56,6 +56,7 @@ function runInstant() {
 }
 
 export function showProgress() {
+  if (instantMode()) { progressBar($('style-progress'), 0, busy() ? 'repainting…' : 'not started'); return; }
   const n = style.ipsWindow.reduce((a, w) => a + w.n, 0), ms = style.ipsWindow.reduce((a, w) => a + w.ms, 0);
   style.ips = n && ms ? n / (ms / 1000) : 0;
   const rate = style.ips ? ` · ${style.ips >= 10 ? style.ips.toFixed(0) : style.ips.toFixed(2)} it/s` : '';
