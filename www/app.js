@@ -96,7 +96,8 @@ redraw();
 //   checkpointVersion                   checkpoints downloaded
 //   readyAt, trainStartedAt, firstStatsAt, lastStatsAt   performance.now() of those moments (bench/)
 //   style            the Style tab: {state, iteration, iterations, points, images, width, height,
-//                    outputVersion, outputIteration, start, lastStatsAt}
+//                    outputVersion, outputIteration, start, lastStatsAt, instant: the last instant
+//                    render {width, height, predicted, predictMs, transformMs}}
 //   settings         the settings as text, {gan: {field: text}, style: {...}}; linkPending
 window.easel = Object.freeze({
   get state() { return gan.state; },

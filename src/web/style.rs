@@ -47,8 +47,8 @@ impl Session {
         Ok(())
     }
 
-    /// Decodes a user's image for `role` ("content" or "style"). On success keeps it and
-    /// returns `{width, height, preview: {width, height, rgba}}` (preview: longest side
+    /// Decodes a user's image for `role` ("content", "style", or "second": the style blended
+    /// in). On success keeps it and returns `{width, height, preview: {width, height, rgba}}` (preview: longest side
     /// `preview_side`); a bad file throws an Error whose message says what is wrong, and the
     /// image held before stays.
     #[wasm_bindgen(js_name = loadStyleImage)]
