@@ -49,8 +49,8 @@ impl Session {
 
     /// Decodes a user's image for `role` ("content", "style", or "second": the style blended
     /// in). On success keeps it and returns `{width, height, preview: {width, height, rgba}}`
-    /// (preview: longest side `preview_side`); a bad file throws an Error whose message says what is wrong, and the
-    /// image held before stays.
+    /// (preview: longest side `preview_side`); a bad file throws an Error whose message says
+    /// what is wrong, and the image held before stays.
     #[wasm_bindgen(js_name = loadStyleImage)]
     pub fn load_style_image(&self, role: &str, bytes: &[u8], preview_side: u32) -> Result<JsValue, JsValue> {
         let img = photo::decode(bytes).map_err(js_err)?;
