@@ -2,10 +2,16 @@
 //! path, so a checkpoint names every weight and moment the way PyTorch users expect and a
 //! resumed run finds its optimizer state again (Burn's own optimizer keys state by random
 //! parameter ids).
+//!
+//! One step updates every parameter of a network at once: the gradients are packed into one
+//! flat buffer, the moments live in two more, and Adam's arithmetic runs once over the whole
+//! network instead of once per parameter. On a GPU that is a dozen kernels for the network
+//! where it was ~14 per parameter (bench/README.md, "What one training step asks of the GPU").
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
@@ -41,6 +47,34 @@ macro_rules! follow_paths {
     };
 }
 
+/// Where each parameter's segment starts in the flat buffers is a multiple of this many
+/// values (256 bytes: WebGPU's largest storage-buffer offset alignment), so a parameter's
+/// segment is a view of the buffer, not a copy.
+const ALIGN: usize = 64;
+
+/// One parameter's place in the flat buffers.
+#[derive(Clone, Debug, PartialEq)]
+struct Slot {
+    path: String,
+    start: usize,
+    len: usize,
+}
+
+impl Slot {
+    fn range(&self) -> Range<usize> {
+        self.start..self.start + self.len
+    }
+}
+
+/// The moments of every parameter stepped so far, packed: one buffer for m, one for v, and
+/// where each parameter's values are in them.
+#[derive(Clone, Debug, Default)]
+struct Packed {
+    slots: Vec<Slot>,
+    m: Option<Tensor<1>>,
+    v: Option<Tensor<1>>,
+}
+
 /// Adam (Kingma & Ba) as in the lesson: bias-corrected moments, `p -= lr m̂ / (√v̂ + eps)`.
 #[derive(Clone, Debug)]
 pub struct Adam {
@@ -49,51 +83,125 @@ pub struct Adam {
     pub eps: f64,
     /// Steps taken (the bias correction's t).
     pub t: u64,
-    /// Parameter path → (first moment, second moment), flattened, on the plain device.
-    pub state: BTreeMap<String, (Tensor<1>, Tensor<1>)>,
+    packed: Packed,
+    /// Moments given by [`Adam::set_moments`] (a resumed checkpoint) or left over from
+    /// parameters no longer stepped, by path; packed at the next step.
+    loose: BTreeMap<String, (Tensor<1>, Tensor<1>)>,
 }
 
 impl Adam {
     pub fn new(beta1: f64) -> Self {
-        Adam { beta1, beta2: 0.999, eps: 1e-8, t: 0, state: BTreeMap::new() }
+        Adam { beta1, beta2: 0.999, eps: 1e-8, t: 0, packed: Packed::default(), loose: BTreeMap::new() }
+    }
+
+    /// Every parameter's first and second moments, flattened, by path (what a checkpoint
+    /// stores as `{path}.exp_avg` and `{path}.exp_avg_sq`), in path order.
+    pub fn moments(&self) -> Vec<(String, Tensor<1>, Tensor<1>)> {
+        let mut out: BTreeMap<String, (Tensor<1>, Tensor<1>)> = self.loose.clone();
+        if let (Some(m), Some(v)) = (&self.packed.m, &self.packed.v) {
+            for s in &self.packed.slots {
+                out.insert(s.path.clone(), (m.clone().slice([s.range()]), v.clone().slice([s.range()])));
+            }
+        }
+        out.into_iter().map(|(p, (m, v))| (p, m, v)).collect()
+    }
+
+    /// Sets one parameter's moments (flattened), as a resumed checkpoint does.
+    pub fn set_moments(&mut self, path: String, m: Tensor<1>, v: Tensor<1>) {
+        self.packed.slots.retain(|s| s.path != path);
+        self.loose.insert(path, (m, v));
     }
 
     /// One step on every parameter of `module` that has a gradient in `grads`.
     pub fn step<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
         self.t += 1;
-        let mut mapper = StepMapper { adam: self, grads, lr, path: PathStack::default() };
-        module.map(&mut mapper)
+        // The parameters with a gradient, in the module's order, and their gradients.
+        let mut gather = Gather { path: PathStack::default(), grads, found: Vec::new() };
+        module.visit(&mut gather);
+        let Some(device) = gather.found.first().map(|(_, _, g)| g.device()) else {
+            return module;
+        };
+        let mut slots = Vec::with_capacity(gather.found.len());
+        let mut total = 0;
+        for (path, _, g) in &gather.found {
+            let len = g.dims()[0];
+            slots.push(Slot { path: path.clone(), start: total, len });
+            total += len.div_ceil(ALIGN) * ALIGN;
+        }
+        if slots != self.packed.slots {
+            self.repack(slots, total, &device);
+        }
+
+        // Adam over the whole network at once. The gaps between segments stay zero (g = 0 keeps
+        // m = v = 0 there, and the update 0 / (0 + eps) = 0).
+        let mut g = Tensor::<1>::zeros([total], &device);
+        let mut place = BTreeMap::new();
+        for (slot, (_, id, grad)) in self.packed.slots.iter().zip(gather.found) {
+            g = g.slice_assign([slot.range()], grad);
+            place.insert(id, slot.range());
+        }
+        let (b1, b2) = (self.beta1, self.beta2);
+        let m = self.packed.m.take().expect("packed").mul_scalar(b1) + g.clone().mul_scalar(1.0 - b1);
+        let v = self.packed.v.take().expect("packed").mul_scalar(b2) + (g.clone() * g).mul_scalar(1.0 - b2);
+        // lr m̂ / (√v̂ + eps), with the bias corrections m̂ = m / bc1, √v̂ = √v / √bc2 folded into
+        // scalars.
+        let bc1 = 1.0 - b1.powi(self.t as i32);
+        let bc2 = 1.0 - b2.powi(self.t as i32);
+        let update = m.clone().mul_scalar(lr / bc1) / v.clone().sqrt().mul_scalar(1.0 / bc2.sqrt()).add_scalar(self.eps);
+        self.packed.m = Some(m);
+        self.packed.v = Some(v);
+        module.map(&mut Apply { update, place })
+    }
+
+    /// Lays the moments out for `slots` (zero for a parameter seen for the first time).
+    fn repack(&mut self, slots: Vec<Slot>, total: usize, device: &Device) {
+        for (path, m, v) in self.moments() {
+            self.loose.insert(path, (m, v));
+        }
+        let mut m = Tensor::<1>::zeros([total], device);
+        let mut v = Tensor::<1>::zeros([total], device);
+        for s in &slots {
+            if let Some((ms, vs)) = self.loose.remove(&s.path) {
+                assert_eq!(ms.dims()[0], s.len, "the moments of {} do not fit the parameter", s.path);
+                m = m.slice_assign([s.range()], ms.to_device(device));
+                v = v.slice_assign([s.range()], vs.to_device(device));
+            }
+        }
+        self.packed = Packed { slots, m: Some(m), v: Some(v) };
     }
 }
 
-struct StepMapper<'a> {
-    adam: &'a mut Adam,
-    grads: GradientsParams,
-    lr: f64,
+/// Takes each parameter's gradient out of `grads`, flattened, with the parameter's path and id.
+struct Gather {
     path: PathStack,
+    grads: GradientsParams,
+    found: Vec<(String, ParamId, Tensor<1>)>,
 }
 
-impl ModuleMapper for StepMapper<'_> {
+impl ModuleVisitor for Gather {
     follow_paths!();
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.grads.remove::<D>(param.id) {
+            let n: usize = g.dims().iter().product();
+            self.found.push((self.path.path(), param.id, g.reshape([n])));
+        }
+    }
+}
+
+/// Subtracts each parameter's segment of the update (a view of it, reshaped).
+struct Apply {
+    update: Tensor<1>,
+    place: BTreeMap<ParamId, Range<usize>>,
+}
+
+impl ModuleMapper for Apply {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
-        let Some(grad) = self.grads.remove::<D>(id) else {
+        let Some(range) = self.place.get(&id) else {
             return Param::from_mapped_value(id, tensor, mapper);
         };
         let dims = tensor.dims();
-        let n: usize = dims.iter().product();
-        let a = &mut *self.adam;
-        let p = tensor.inner().reshape([n]);
-        let g = grad.reshape([n]);
-        let key = self.path.path();
-        let (m, v) = a.state.remove(&key).unwrap_or_else(|| (p.zeros_like(), p.zeros_like()));
-        let m = m.mul_scalar(a.beta1) + g.clone().mul_scalar(1.0 - a.beta1);
-        let v = v.mul_scalar(a.beta2) + (g.clone() * g).mul_scalar(1.0 - a.beta2);
-        let bc1 = 1.0 - a.beta1.powi(a.t as i32);
-        let bc2 = 1.0 - a.beta2.powi(a.t as i32);
-        let step = m.clone().div_scalar(bc1) / (v.clone().div_scalar(bc2).sqrt().add_scalar(a.eps));
-        let p = (p - step.mul_scalar(self.lr)).reshape(dims);
-        a.state.insert(key, (m, v));
+        let p = tensor.inner() - self.update.clone().slice([range.clone()]).reshape(dims);
         Param::from_mapped_value(id, Tensor::from_inner(p).require_grad(), mapper)
     }
 }

@@ -31,10 +31,10 @@ const READS: [&str; 2] = ["1", "2"];
 pub type Layout = Vec<(String, Vec<usize>)>;
 
 fn opt_entries(prefix: &str, opt: &Adam, shapes: &BTreeMap<String, Vec<usize>>, out: &mut Vec<(String, Vec<usize>, Tensor<1>)>) {
-    for (path, (m, v)) in &opt.state {
-        let shape = shapes.get(path).cloned().unwrap_or_else(|| vec![m.dims()[0]]);
-        out.push((format!("{prefix}.{path}.exp_avg"), shape.clone(), m.clone()));
-        out.push((format!("{prefix}.{path}.exp_avg_sq"), shape, v.clone()));
+    for (path, m, v) in opt.moments() {
+        let shape = shapes.get(&path).cloned().unwrap_or_else(|| vec![m.dims()[0]]);
+        out.push((format!("{prefix}.{path}.exp_avg"), shape.clone(), m));
+        out.push((format!("{prefix}.{path}.exp_avg_sq"), shape, v));
     }
 }
 
@@ -221,7 +221,7 @@ pub fn resume(bytes: &[u8], data: DeviceData, device: &Device) -> Result<(Traine
                 let n = x.len();
                 Tensor::<1>::from_data(TensorData::new(x, [n]), &plain)
             };
-            opt.state.insert(path, (flat(m), flat(v)));
+            opt.set_moments(path, flat(m), flat(v));
         }
         if g { t.opt_g = opt } else { t.opt_d = opt }
     }

@@ -10,6 +10,7 @@ pub mod adam;
 pub mod checkpoint;
 pub mod data;
 pub mod fields;
+pub mod gpu;
 pub mod grid;
 pub mod images;
 pub mod instant;

@@ -294,7 +294,8 @@ impl Trainer {
         let g_loss = self.g_step(fake);
 
         let skipped = if skip { self.config.live.d_steps as f32 } else { 0.0 };
-        let skipped = Tensor::<1>::from_data(TensorData::new(vec![skipped], [1]), &g_loss.device());
+        // Filled on the device, not uploaded: on WebGPU every upload submits the queued work.
+        let skipped = Tensor::<1>::full([1], skipped, &g_loss.device());
         // In StepStats' order.
         let stats = Tensor::cat(vec![d.loss, g_loss, d.real, d.fake, skipped], 0);
         self.pending.push(stats);

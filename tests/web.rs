@@ -24,10 +24,7 @@ async fn webgpu() -> Device {
     if let Some(d) = DEVICE.with(|d| d.borrow().clone()) {
         return d;
     }
-    let d = Device::wgpu_options()
-        .init_async()
-        .await
-        .expect("no WebGPU adapter: start Chromium with --enable-unsafe-webgpu");
+    let d = easel::gpu::open().await.expect("no WebGPU adapter: start Chromium with --enable-unsafe-webgpu");
     DEVICE.with(|c| *c.borrow_mut() = Some(d.clone()));
     d
 }
@@ -171,4 +168,19 @@ async fn webgpu_instant_style_matches_the_reference() {
     let want = floats(&reference["image"]);
     assert_eq!(image.len(), want.len());
     assert!(max_diff(&image, &want) < 1e-3, "stylised image differs by {}", max_diff(&image, &want));
+}
+
+/// The page's WebGPU self-check on this browser's WebGPU: two training steps of both 28x28
+/// models agree with the CPU path (Burn's flex, in the same wasm) from the same weights and
+/// inputs; with one generated pixel corrupted, as a skipped shader would leave it, it fails.
+/// With tests/training.rs (the CPU path trains as it did before Adam was packed), this is the
+/// fixed-seed equality of training on WebGPU.
+#[wasm_bindgen_test]
+async fn webgpu_passes_the_self_check_and_catches_a_corrupted_result() {
+    let device = webgpu().await;
+    let report = easel::gpu::self_check(&device, false).await.expect("runs");
+    assert!(report.passed, "{}", report.details());
+    let corrupted = easel::gpu::self_check(&device, true).await.expect("runs");
+    assert!(!corrupted.passed, "{}", corrupted.details());
+    assert_eq!(corrupted.telling().what, "tiny DCGAN, step 1: generated images", "{}", corrupted.details());
 }

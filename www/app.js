@@ -23,7 +23,7 @@ function showTab(name) {
 }
 
 listen({
-  loaded() { send('open', { backend: params.get('backend') }); },
+  loaded() { send('open', { backend: params.get('backend'), selfcheck: params.get('selfcheck') }); },
   progress({ what, got, total, done, bar }) {
     if (bar === 'style' && done) { showProgress(); return; }
     const el = bar === 'style' ? $('style-progress') : $('data-progress');
@@ -31,11 +31,13 @@ listen({
     const mb = (b) => (b / 1048576).toFixed(1);
     progressBar(el, total ? got / total : 0, `loading ${what}: ${mb(got)}${total ? ' / ' + mb(total) : ''} MB`);
   },
-  ready({ backend, threads, note: text, fields }) {
+  ready({ backend, threads, note: text, fields, selfCheck }) {
     const b = $('backend');
     b.textContent = backend === 'WebGPU' ? 'Backend: WebGPU' : `Backend: CPU (wasm, ${threads} thread${threads > 1 ? 's' : ''})`;
     b.dataset.state = backend === 'WebGPU' ? 'webgpu' : 'cpu';
+    b.title = selfCheck ? `WebGPU self-check ${selfCheck.passed ? 'passed' : 'failed'} in ${Math.round(selfCheck.ms)} ms: ${selfCheck.details}` : '';
     session.backend = backend;
+    session.selfCheck = selfCheck;
     $('backend-note').hidden = !text;
     $('backend-note').textContent = text;
     initGan(fields.gan, fields.modelDefaults);
@@ -99,6 +101,7 @@ redraw();
 //                    outputVersion, outputIteration, start, lastStatsAt, instant: the last instant
 //                    render {width, height, predicted, predictMs, transformMs}}
 //   settings         the settings as text, {gan: {field: text}, style: {...}}; linkPending
+//   backend, selfCheck  'WebGPU' or 'CPU'; the WebGPU self-check's {passed, details, ms} or null
 window.easel = Object.freeze({
   get state() { return gan.state; },
   get step() { return gan.step; },
@@ -122,4 +125,6 @@ window.easel = Object.freeze({
   get style() { return style; },
   get settings() { return { gan: { ...state.gan }, style: { ...state.style } }; },
   get linkPending() { return linkPending; },
+  get backend() { return session.backend; },
+  get selfCheck() { return session.selfCheck; },
 });

@@ -11,12 +11,14 @@ const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|
 // user as the reason for the choice.
 const CPU_OVER_SOFTWARE = 20;
 
-// `{ webgpu, note }`: the backend to open and, where it is not plain WebGPU, why.
-export async function chooseBackend(forced) {
+// `{ webgpu, note }`: the backend to open and, where it is not plain WebGPU, why. A WebGPU
+// chosen here is still checked against the CPU path when it opens (src/selfcheck.rs).
+// `trustSoftware` (the self-check's test hook) takes a software adapter as a GPU.
+export async function chooseBackend(forced, trustSoftware = false) {
   if (forced === 'cpu') return { webgpu: false, note: 'CPU backend chosen by the page (?backend=cpu).' };
   const gpu = self.navigator.gpu;
   if (!gpu) return { webgpu: false, note: 'This browser has no WebGPU (navigator.gpu is missing), so training runs on the CPU in wasm.' };
-  if (forced === 'webgpu') return { webgpu: true, note: '' };
+  if (forced === 'webgpu' || trustSoftware) return { webgpu: true, note: '' };
   let adapter = null;
   try { adapter = await gpu.requestAdapter(); } catch { /* taken as no adapter */ }
   if (!adapter) {

@@ -17,4 +17,4 @@ worker.onmessage = (e) => handlers[e.data.type]?.(e.data);
 export const onWorkerError = (fn) => { worker.onerror = fn; };
 
 // What the worker opened: 'WebGPU' or 'CPU' (null until it is ready).
-export const session = { backend: null };
+export const session = { backend: null, selfCheck: null };

@@ -5,6 +5,8 @@ export const ctx = {
   running: false,        // the GAN training loop
   styleRunning: false,   // the style-transfer loop (one job at a time on the GPU)
   dataName: null,        // what the loaded data set is ('mnist', 'fashion', 'own images (N)')
+  engine: null,          // the wasm build's exports (the main one or the threaded one)
+  selfCheck: null,       // the WebGPU self-check's {passed, details, ms}, or null if none ran
 };
 
 export const post = (type, data = {}, transfer = []) => postMessage({ type, ...data }, transfer);

@@ -7,25 +7,44 @@ import { ganHandlers, pause } from './worker-gan.js';
 import { styleHandlers, styleStop } from './worker-style.js';
 
 const handlers = {
-  async open({ backend }) {
-    const choice = await chooseBackend(backend);
-    let { threads, why } = choice.webgpu ? { threads: 1, why: '' } : cpuThreads();
-    let engine = null;
-    if (threads > 1) {
-      // The CPU-only build with a pool of workers sharing its memory (dist/threads/).
-      try {
-        engine = await start('../threads/', 'engine (threads)');
-        await engine.initThreadPool(threads);
-      } catch (e) {
-        engine = null;
-        why = `One thread: the threaded engine did not start (${errorText(e)}).`;
-      }
+  // `selfcheck: 'corrupt'` (the page's ?selfcheck=corrupt) is the WebGPU self-check's test
+  // hook: WebGPU is tried even on a software adapter, and the check is fed a wrong pixel.
+  async open({ backend, selfcheck }) {
+    const corrupt = selfcheck === 'corrupt';
+    const forced = backend === 'webgpu';
+    const choice = await chooseBackend(backend, corrupt);
+    let session = null;
+    let threads = 1, why = '';
+    if (choice.webgpu) {
+      session = await (await engine('../', 'engine')).Session.open(true, choice.note, forced, corrupt);
     }
-    if (!engine) { threads = 1; engine = await start('../', 'engine'); }
-    ctx.session = await engine.Session.open(choice.webgpu, choice.note);
-    const cpu = ctx.session.backend !== 'WebGPU';
-    const note = [ctx.session.note, cpu ? why : ''].filter(Boolean).join(' ');
-    post('ready', { backend: ctx.session.backend, threads: cpu ? threads : 0, note, fields: engine.settingsFields() });
+    if (!session || session.backend !== 'WebGPU') {
+      // The CPU path: no WebGPU, or one that failed to start or gave wrong answers (its note
+      // says which; the threaded build is then opened on the CPU with that note).
+      const note = session ? session.note : choice.note;
+      ({ threads, why } = cpuThreads());
+      let built = null;
+      if (threads > 1) {
+        // The CPU-only build with a pool of workers sharing its memory (dist/threads/).
+        try {
+          built = await engine('../threads/', 'engine (threads)');
+          await built.initThreadPool(threads);
+        } catch (e) {
+          built = null;
+          why = `One thread: the threaded engine did not start (${errorText(e)}).`;
+        }
+      }
+      if (!built) { threads = 1; built = await engine('../', 'engine'); }
+      ctx.selfCheck = session ? session.selfCheck : null;
+      if (session) session.free();
+      session = await built.Session.open(false, note, false, false);
+    } else {
+      ctx.selfCheck = session.selfCheck;
+    }
+    ctx.session = session;
+    const cpu = session.backend !== 'WebGPU';
+    const note = [session.note, cpu ? why : ''].filter(Boolean).join(' ');
+    post('ready', { backend: session.backend, threads: cpu ? threads : 0, note, fields: ctx.engine.settingsFields(), selfCheck: ctx.selfCheck });
   },
   // A link's settings, checked field by field before the page takes them (no data set yet).
   async checkLink({ gan, style }) {
@@ -35,12 +54,18 @@ const handlers = {
   ...styleHandlers,
 };
 
-// Fetches (with progress) and starts one build of the engine: its module's exports.
-async function start(dir, what) {
-  const engine = await import(new URL(`${dir}easel.js`, import.meta.url));
-  const bytes = await fetchWithProgress(new URL(`${dir}easel_bg.wasm`, import.meta.url), what);
-  await engine.default({ module_or_path: bytes });
-  return engine;
+// Fetches (with progress) and starts one build of the engine, once: its module's exports,
+// also kept as ctx.engine (the last one started is the one in use).
+const started = {};
+async function engine(dir, what) {
+  if (!started[dir]) {
+    const e = await import(new URL(`${dir}easel.js`, import.meta.url));
+    const bytes = await fetchWithProgress(new URL(`${dir}easel_bg.wasm`, import.meta.url), what);
+    await e.default({ module_or_path: bytes });
+    started[dir] = e;
+  }
+  ctx.engine = started[dir];
+  return ctx.engine;
 }
 
 // Run at once, not queued: they only change what the loops do next.

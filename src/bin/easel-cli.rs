@@ -47,6 +47,9 @@ mod cli {
         /// Train the small classifier that scores a built-in data set's samples (the files in
         /// www/models/): held-out accuracy, then the real set's feature statistics.
         Classifier(ClassifierArgs),
+        /// Check this GPU's arithmetic (wgpu) against the CPU backend: the page's WebGPU
+        /// self-check, two training steps of each 28x28 model compared figure by figure.
+        GpuCheck,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -197,10 +200,24 @@ mod cli {
         std::fs::read(path).unwrap_or_else(|e| fail(format!("cannot read {}: {e}", path.display())))
     }
 
+    fn gpu_check() {
+        let gpu = device(Backend::Wgpu);
+        let started = std::time::Instant::now();
+        let report = block_on(easel::gpu::self_check(&gpu, false)).unwrap_or_else(|e| fail(e));
+        for f in &report.figures {
+            println!("{}: largest difference {:.2e} of its size", f.what, f.difference);
+        }
+        let verdict = if report.passed { "passed" } else { "FAILED" };
+        println!("self-check {verdict} in {} ms (allowed {:.0e}); {}", started.elapsed().as_millis(), easel::gpu::TOLERANCE, report.details());
+        if !report.passed {
+            std::process::exit(1);
+        }
+    }
+
     fn device(backend: Backend) -> Device {
         match backend {
             Backend::Cpu => Device::flex(),
-            Backend::Wgpu => Device::wgpu_options().init().unwrap_or_else(|e| fail(format!("wgpu found no usable GPU: {e}"))),
+            Backend::Wgpu => block_on(easel::gpu::open()).unwrap_or_else(|e| fail(format!("wgpu found no usable GPU: {e}"))),
         }
     }
 
@@ -499,6 +516,7 @@ mod cli {
             Command::Train(args) => train(args),
             Command::Style(args) => style(args),
             Command::Classifier(args) => classifier(args),
+            Command::GpuCheck => gpu_check(),
         }
     }
 }

@@ -65,7 +65,7 @@ pub use wasm_bindgen_rayon::init_thread_pool;
 
 #[cfg(feature = "webgpu")]
 async fn open_webgpu() -> Result<Device, String> {
-    Device::wgpu_options().init_async().await.map_err(|e| e.to_string())
+    crate::gpu::open().await
 }
 
 #[cfg(not(feature = "webgpu"))]
@@ -120,6 +120,17 @@ pub struct Session {
     state: Rc<RefCell<State>>,
     backend: String,
     note: String,
+    check: Option<SelfCheck>,
+}
+
+/// What the WebGPU self-check found, for the page.
+#[derive(Serialize)]
+struct SelfCheck {
+    passed: bool,
+    /// The figure that differed most and by how much.
+    details: String,
+    /// How long the check took.
+    ms: f64,
 }
 
 #[wasm_bindgen]
@@ -127,11 +138,37 @@ impl Session {
     /// Opens WebGPU if `webgpu` (the worker chose it: www/backend.js), else Burn's CPU backend
     /// (flex) compiled to wasm, whose reason the worker gives in `note`. Where WebGPU fails to
     /// start, falls back to the CPU and says why.
-    pub async fn open(webgpu: bool, note: String) -> Session {
+    ///
+    /// A WebGPU that starts is checked before it is trusted ([`crate::gpu::self_check`]): if its
+    /// answers differ from the CPU path's, the session trains on the CPU and says so, unless
+    /// `forced` (the page's `?backend=webgpu`), which keeps WebGPU and says what was wrong.
+    /// `corrupt` is the check's test hook (the page's `?selfcheck=corrupt`).
+    pub async fn open(webgpu: bool, note: String, forced: bool, corrupt: bool) -> Session {
         console_error_panic_hook::set_once();
-        let (device, backend, note) = if webgpu { open_webgpu().await } else { Ok(Device::flex()) }
+        let opened = if webgpu { open_webgpu().await } else { Ok(Device::flex()) };
+        let (mut device, mut backend, mut note) = opened
             .map(|device| (device, if webgpu { "WebGPU" } else { "CPU" }, note))
             .unwrap_or_else(|e| (Device::flex(), "CPU", format!("This browser has WebGPU but gave Easel no usable GPU adapter, so training runs on the CPU in wasm: expect it to be far slower. (Details: {e})")));
+        let mut check = None;
+        if backend == "WebGPU" {
+            let started = js_sys::Date::now();
+            let report = crate::gpu::self_check(&device, corrupt).await;
+            let ms = js_sys::Date::now() - started;
+            let (passed, details) = match &report {
+                Ok(r) => (r.passed, r.details()),
+                Err(e) => (false, format!("the check could not run: {e}")),
+            };
+            if !passed {
+                web_sys::console::warn_1(&format!("Easel's WebGPU self-check failed: {details}").into());
+                if forced {
+                    note = format!("Your GPU gave wrong results in Easel's self-check ({details}); WebGPU is kept because the address forces it (?backend=webgpu).");
+                } else {
+                    (device, backend) = (Device::flex(), "CPU");
+                    note = format!("Your GPU gave wrong results ({details}); training on the CPU instead. ?backend=webgpu in the address forces WebGPU.");
+                }
+            }
+            check = Some(SelfCheck { passed, details, ms });
+        }
         Session {
             state: Rc::new(RefCell::new(State {
                 device,
@@ -153,7 +190,15 @@ impl Session {
             })),
             backend: backend.to_string(),
             note,
+            check,
         }
+    }
+
+    /// The WebGPU self-check's outcome, `{passed, details, ms}`, or null where WebGPU did not
+    /// start.
+    #[wasm_bindgen(getter, js_name = selfCheck)]
+    pub fn self_check(&self) -> JsValue {
+        self.check.as_ref().map_or(JsValue::NULL, to_js)
     }
 
     /// "WebGPU" or "CPU".

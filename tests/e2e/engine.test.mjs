@@ -65,11 +65,35 @@ test('a software WebGPU leads to the CPU path, on every core where the page is c
   await trainsAsTheScalarEngine(page);
   await page.screenshot({ path: path.join(out, 'page-cpu-threads.png'), fullPage: true });
   assert.deepEqual(problems, []);
-  // ?backend=webgpu still forces the emulated GPU.
+  // ?backend=webgpu still forces the emulated GPU, which passes the self-check.
   const forced = await envs[0].browser.newPage();
   await forced.goto(envs[0].srv.url + '?backend=webgpu');
   await forced.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
   assert.equal(await forced.textContent('#backend'), 'Backend: WebGPU');
+  const check = await forced.evaluate(() => window.easel.selfCheck);
+  assert.equal(check.passed, true, check.details);
+  assert.match(await forced.getAttribute('#backend', 'title'), /^WebGPU self-check passed in \d+ ms/);
+});
+
+test('a WebGPU that gives wrong results is caught by the self-check: the CPU path takes over and says why', { timeout: 10 * 60_000 }, async () => {
+  // The test hook: SwiftShader taken as a GPU, one generated pixel corrupted in the check.
+  const { page, problems } = await open(true, '?selfcheck=corrupt');
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(await page.evaluate(() => window.easel.backend), 'CPU');
+  assert.equal(await page.textContent('#backend'), `Backend: CPU (wasm, ${cores} thread${cores > 1 ? 's' : ''})`);
+  const note = await page.textContent('#backend-note');
+  assert.match(note, /^Your GPU gave wrong results \(.*step 1: generated images: value \d+ is .* on the GPU and .* on the CPU.*\); training on the CPU instead\. \?backend=webgpu in the address forces WebGPU\./);
+  assert.equal((await page.evaluate(() => window.easel.selfCheck)).passed, false);
+  // Training works on the CPU path that took over.
+  await page.click('#step');
+  await page.waitForFunction(() => window.easel.step >= 1, null, { timeout: 120_000 });
+  assert.deepEqual(problems, []);
+  // Forced, WebGPU is kept and the note says what the check found.
+  const forced = await envs.at(-1).browser.newPage();
+  await forced.goto(envs.at(-1).srv.url + '?backend=webgpu&selfcheck=corrupt');
+  await forced.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 240_000 });
+  assert.equal(await forced.textContent('#backend'), 'Backend: WebGPU');
+  assert.match(await forced.textContent('#backend-note'), /^Your GPU gave wrong results in Easel's self-check \(.*\); WebGPU is kept because the address forces it/);
 });
 
 test('without cross-origin isolation the CPU path runs one thread and says why', { timeout: 10 * 60_000 }, async () => {

@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve, CHROMIUM_ARGS } from '../tests/e2e/server.mjs';
+const srv = await serve(path.join('/work/main', 'dist'));
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+const page = await browser.newPage();
+page.on('worker', (w) => w.on('console', (m) => console.log('[worker]', m.type(), m.text().slice(0, 600))));
+page.on('console', (m) => console.log('[page]', m.type(), m.text().slice(0, 600)));
+await page.goto(srv.url + (process.argv[2] || '?backend=webgpu'));
+await page.waitForFunction(() => window.easel.state === 'ready', null, { timeout: 600_000 });
+console.log(JSON.stringify(await page.evaluate(() => window.easel.selfCheck)));
+await browser.close(); srv.server.close();
