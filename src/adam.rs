@@ -143,11 +143,11 @@ impl Adam {
         let (b1, b2) = (self.beta1, self.beta2);
         let m = self.packed.m.take().expect("packed").mul_scalar(b1) + g.clone().mul_scalar(1.0 - b1);
         let v = self.packed.v.take().expect("packed").mul_scalar(b2) + (g.clone() * g).mul_scalar(1.0 - b2);
-        // lr m̂ / (√v̂ + eps), with the bias corrections m̂ = m / bc1, √v̂ = √v / √bc2 folded into
-        // scalars.
+        // lr m̂ / (√v̂ + eps), in the order the per-parameter Adam computed it (the same
+        // roundings: tests/training.rs holds training to its results).
         let bc1 = 1.0 - b1.powi(self.t as i32);
         let bc2 = 1.0 - b2.powi(self.t as i32);
-        let update = m.clone().mul_scalar(lr / bc1) / v.clone().sqrt().mul_scalar(1.0 / bc2.sqrt()).add_scalar(self.eps);
+        let update = (m.clone().div_scalar(bc1) / v.clone().div_scalar(bc2).sqrt().add_scalar(self.eps)).mul_scalar(lr);
         self.packed.m = Some(m);
         self.packed.v = Some(v);
         module.map(&mut Apply { update, place })

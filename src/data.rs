@@ -141,6 +141,10 @@ pub struct Sampler {
     pub batch: usize,
     pub epoch: usize,
     rng: Rng,
+    /// This epoch's order on the device, uploaded once per epoch: each batch's indices are a
+    /// slice of it (on WebGPU an upload submits the queued work, so one per step would cost a
+    /// submission per step).
+    on_device: Option<Tensor<1, Int>>,
 }
 
 impl Sampler {
@@ -149,7 +153,7 @@ impl Sampler {
         let mut rng = Rng::new(seed);
         let mut order: Vec<usize> = (0..count).collect();
         rng.shuffle(&mut order);
-        Sampler { order, pos: 0, batch, epoch: 0, rng }
+        Sampler { order, pos: 0, batch, epoch: 0, rng, on_device: None }
     }
 
     /// How many images it draws from.
@@ -166,21 +170,32 @@ impl Sampler {
         self.pos / self.batch
     }
 
-    pub fn next_indices(&mut self) -> Vec<usize> {
+    /// Where the next batch starts in the order (reshuffled when the epoch is used up).
+    fn next_start(&mut self) -> usize {
         if self.pos + self.batch > self.order.len() {
             self.rng.shuffle(&mut self.order);
+            self.on_device = None;
             self.pos = 0;
             self.epoch += 1;
         }
-        let out = self.order[self.pos..self.pos + self.batch].to_vec();
         self.pos += self.batch;
-        out
+        self.pos - self.batch
     }
 
+    pub fn next_indices(&mut self) -> Vec<usize> {
+        let start = self.next_start();
+        self.order[start..start + self.batch].to_vec()
+    }
+
+    /// The next batch's indices on `device`: a slice of the epoch's order there.
     pub fn next_index_tensor(&mut self, device: &Device) -> Tensor<1, Int> {
-        let idx: Vec<i32> = self.next_indices().into_iter().map(|i| i as i32).collect();
-        let n = idx.len();
-        Tensor::from_data(TensorData::new(idx, [n]), device)
+        let start = self.next_start();
+        let order = self.on_device.get_or_insert_with(|| {
+            let idx: Vec<i32> = self.order.iter().map(|&i| i as i32).collect();
+            let n = idx.len();
+            Tensor::from_data(TensorData::new(idx, [n]), device)
+        });
+        order.clone().slice([start..start + self.batch])
     }
 }
 
@@ -239,5 +254,18 @@ mod tests {
         assert_eq!(s.epoch, 0);
         s.next_indices();
         assert_eq!(s.epoch, 1);
+    }
+
+    #[test]
+    fn index_tensors_are_the_same_batches_as_the_indices() {
+        let device = Device::flex();
+        let (mut host, mut dev) = (Sampler::new(10, 3, 4), Sampler::new(10, 3, 4));
+        // Three epochs: each reshuffle is uploaded again.
+        for _ in 0..9 {
+            let want: Vec<i64> = host.next_indices().into_iter().map(|i| i as i64).collect();
+            let got = dev.next_index_tensor(&device).into_data().convert::<i64>().to_vec::<i64>().unwrap();
+            assert_eq!(got, want);
+        }
+        assert_eq!((host.epoch, dev.epoch), (2, 2));
     }
 }

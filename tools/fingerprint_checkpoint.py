@@ -4,7 +4,8 @@ its values (first, middle, last), as JSON. tests/training.rs compares a fresh ru
 fingerprint of a run made by an earlier commit, so a change to how training is computed (e.g.
 how Adam's state is laid out) is shown to give the same weights and moments.
 
-    easel-cli train --backend cpu --model dcgan --batch 8 --steps 5 --seed 11 --checkpoint ref.safetensors
+    easel-cli train --backend cpu --model dcgan --batch 8 --steps 5 --seed 11 \
+        --data www/data/mnist.easelds.gz --checkpoint ref.safetensors
     tools/fingerprint_checkpoint.py ref.safetensors tests/data/training_reference.json "how it was made"
 
 Standard library only.

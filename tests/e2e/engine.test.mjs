@@ -1,4 +1,5 @@
-// The CPU engine in the page: which backend and how many threads it starts with, and that its
+// The engine in the page: which backend and how many threads it starts with, the WebGPU
+// self-check (passes on SwiftShader; a corrupted result hands training to the CPU path), and that its
 // builds (the SIMD one, and the threaded one where the page is cross-origin isolated) train as
 // the scalar one-thread engine did. The reference grid is the scalar page's own (commit f58cf3a,
 // `?backend=cpu`, the same five clicks on Step, saved from `window.easel.grid`). The page's run
@@ -84,6 +85,7 @@ test('a WebGPU that gives wrong results is caught by the self-check: the CPU pat
   const note = await page.textContent('#backend-note');
   assert.match(note, /^Your GPU gave wrong results \(.*step 1: generated images: value \d+ is .* on the GPU and .* on the CPU.*\); training on the CPU instead\. \?backend=webgpu in the address forces WebGPU\./);
   assert.equal((await page.evaluate(() => window.easel.selfCheck)).passed, false);
+  await page.screenshot({ path: path.join(out, 'page-selfcheck-fallback.png'), clip: { x: 0, y: 0, width: 1400, height: 260 } });
   // Training works on the CPU path that took over.
   await page.click('#step');
   await page.waitForFunction(() => window.easel.step >= 1, null, { timeout: 120_000 });
