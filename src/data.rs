@@ -263,7 +263,7 @@ mod tests {
         // Three epochs: each reshuffle is uploaded again.
         for _ in 0..9 {
             let want: Vec<i64> = host.next_indices().into_iter().map(|i| i as i64).collect();
-            let got = dev.next_index_tensor(&device).into_data().convert::<i64>().to_vec::<i64>().unwrap();
+            let got = dev.next_index_tensor(&device).into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
             assert_eq!(got, want);
         }
         assert_eq!((host.epoch, dev.epoch), (2, 2));

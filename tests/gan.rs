@@ -342,8 +342,11 @@ fn checkpoint_round_trip_gives_identical_outputs() {
     let probe = t.real_batch().inner();
     let out = |d: &easel::model::Discriminator| d.forward(probe.clone().autodiff()).inner().into_data().try_to_vec::<f32>().unwrap();
     assert_eq!(out(&r.d), out(&t.d));
-    for (path, (m, v)) in &t.opt_g.state {
-        let (rm, rv) = &r.opt_g.state[path];
+    let (moments, resumed) = (t.opt_g.moments(), r.opt_g.moments());
+    assert!(!moments.is_empty());
+    assert_eq!(moments.len(), resumed.len());
+    for ((path, m, v), (rpath, rm, rv)) in moments.iter().zip(&resumed) {
+        assert_eq!(path, rpath);
         assert_eq!(m.clone().into_data().try_to_vec::<f32>().unwrap(), rm.clone().into_data().try_to_vec::<f32>().unwrap());
         assert_eq!(v.clone().into_data().try_to_vec::<f32>().unwrap(), rv.clone().into_data().try_to_vec::<f32>().unwrap());
     }

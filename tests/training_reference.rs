@@ -27,7 +27,7 @@ fn packed_adam_trains_as_the_per_parameter_adam_did() {
     assert!((stats[steps - 1].d_loss - d_loss).abs() < 1e-4, "D loss {} vs {d_loss}", stats[steps - 1].d_loss);
 
     let (layout, values) = t.checkpoint_values();
-    let values = values.into_data().to_vec::<f32>().unwrap();
+    let values = values.into_data().try_to_vec::<f32>().unwrap();
     let mut at = 0;
     let mut names = Vec::new();
     for (name, shape) in layout {
