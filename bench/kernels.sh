@@ -14,6 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cli="$root/target/release/easel-cli"
 [ -n "${CARGO_TARGET_DIR:-}" ] && cli="$CARGO_TARGET_DIR/release/easel-cli"
 if [ -x "${1:-}" ]; then cli=$1; shift; fi
+[ -x "$cli" ] || { echo "no easel-cli at $cli: build it with cargo build --release --bin easel-cli" >&2; exit 1; }
 what=$1; n=4
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
