@@ -18,28 +18,32 @@ const handlers = {
     if (choice.webgpu) {
       session = await (await engine('../', 'engine')).Session.open(true, choice.note, forced, corrupt);
     }
+    ctx.selfCheck = session ? session.selfCheck : null;
     if (!session || session.backend !== 'WebGPU') {
-      // The CPU path: no WebGPU, or one that failed to start or gave wrong answers (its note
-      // says which; the threaded build is then opened on the CPU with that note).
+      // The CPU path: no WebGPU, or one that failed to start or gave wrong answers (the main
+      // build's session is then already on the CPU, its note says why). Where the page may
+      // use every core, the threaded build takes over with that note.
       const note = session ? session.note : choice.note;
       ({ threads, why } = cpuThreads());
-      let built = null;
+      let threaded = null;
       if (threads > 1) {
         // The CPU-only build with a pool of workers sharing its memory (dist/threads/).
         try {
-          built = await engine('../threads/', 'engine (threads)');
-          await built.initThreadPool(threads);
+          threaded = await engine('../threads/', 'engine (threads)');
+          await threaded.initThreadPool(threads);
         } catch (e) {
-          built = null;
+          threaded = null;
           why = `One thread: the threaded engine did not start (${errorText(e)}).`;
         }
       }
-      if (!built) { threads = 1; built = await engine('../', 'engine'); }
-      ctx.selfCheck = session ? session.selfCheck : null;
-      if (session) session.free();
-      session = await built.Session.open(false, note, false, false);
-    } else {
-      ctx.selfCheck = session.selfCheck;
+      if (threaded) {
+        if (session) session.free();
+        session = await threaded.Session.open(false, note, false, false);
+      } else {
+        threads = 1;
+        const main = await engine('../', 'engine');
+        if (!session) session = await main.Session.open(false, note, false, false);
+      }
     }
     ctx.session = session;
     const cpu = session.backend !== 'WebGPU';
