@@ -7,6 +7,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, tanh};
+use burn::tensor::ops::ConvOptions;
 use serde::{Deserialize, Serialize};
 
 /// Which of the lesson's networks to train.
@@ -291,6 +292,79 @@ pub fn upsample2(x: Tensor<4>) -> Tensor<4> {
     x.reshape([b, c, h, 1, w, 1]).expand([b, c, h, 2, w, 2]).reshape([b, c, 2 * h, 2 * w])
 }
 
+/// Which taps of a 3x3 kernel land on each tap of its 2x2 phase kernels, for
+/// [`upsample_conv3`]: `[16 x 9]`, row `((a * 2 + b) * 2 + r) * 2 + c` for output phase (row
+/// parity a, column parity b) and tap (r, c), column `3 * dy + dx` for the 3x3 tap.
+///
+/// Along one axis, output pixel 2i + a of a nearest-upsampled image convolved with taps
+/// k0, k1, k2 (padding 1) sees small-image pixels i - 1 + a and i + a through the 2-tap kernel
+/// [k0, k1 + k2] (a = 0) or [k0 + k1, k2] (a = 1).
+fn phase_taps() -> Vec<f32> {
+    let taps = |phase: usize, tap: usize| -> &'static [usize] {
+        match (phase, tap) {
+            (0, 0) => &[0],
+            (0, _) => &[1, 2],
+            (_, 0) => &[0, 1],
+            _ => &[2],
+        }
+    };
+    let mut m = vec![0.0; 16 * 9];
+    for a in 0..2 {
+        for b in 0..2 {
+            for r in 0..2 {
+                for c in 0..2 {
+                    let column = ((a * 2 + b) * 2 + r) * 2 + c;
+                    for &dy in taps(a, r) {
+                        for &dx in taps(b, c) {
+                            m[(3 * dy + dx) * 16 + column] = 1.0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    m
+}
+
+/// `conv(upsample2(x))` for a 3x3 `conv` padded by one pixel with zeros, stride 1: the tiny
+/// DCGAN's up stages.
+///
+/// On the CPU it is computed without making the upsampled image: each of the four output
+/// pixels of a 2x2 block sees a 2x2 neighbourhood of the small image, through a 2x2 kernel that
+/// sums the 3x3 kernel's taps falling on the same small pixel ([`phase_taps`]). One 2x2
+/// convolution of the small image with the four phases' kernels, then the phases interleaved:
+/// 16 multiply-adds per small pixel where the upsampled convolution does 36 (2.25x fewer),
+/// the same weights, the same result up to float rounding. On a GPU a step is bound by its
+/// kernel count, which the reshuffling would raise, so there it is the plain way.
+pub fn upsample_conv3(x: Tensor<4>, conv: &Conv2d) -> Tensor<4> {
+    let device = x.device();
+    if device != Device::flex() {
+        return conv.forward(upsample2(x));
+    }
+    let weight = conv.weight.val();
+    let [cout, cin, kh, kw] = weight.dims();
+    assert_eq!([kh, kw], [3, 3], "a 3x3 convolution");
+    let taps = Tensor::<2>::from_data(TensorData::new(phase_taps(), [9, 16]), &device);
+    // [cout * cin, 9] x [9, 16] -> the four phases' 2x2 kernels, phase-major: [4 * cout, cin, 2, 2].
+    let phases = weight
+        .reshape([cout * cin, 9])
+        .matmul(taps)
+        .reshape([cout, cin, 4, 2, 2])
+        .permute([2, 0, 1, 3, 4])
+        .reshape([4 * cout, cin, 2, 2]);
+    let [b, _, h, w] = x.dims();
+    // Output (i, j) of the padded 2x2 convolution sees small pixels i - 1 and i (rows), j - 1
+    // and j (columns): phase (a, b)'s pixel (i, j) is its output (i + a, j + b).
+    let all = burn::tensor::module::conv2d(x, phases, None, ConvOptions::new([1, 1], [1, 1], [1, 1], 1));
+    let phase = |p: usize, a: usize, c: usize| all.clone().slice([0..b, p * cout..(p + 1) * cout, a..a + h, c..c + w]).reshape([b, cout, h, 1, w, 1]);
+    let rows: Vec<Tensor<6>> = (0..2).map(|a| Tensor::cat(vec![phase(2 * a, a, 0), phase(2 * a + 1, a, 1)], 5)).collect();
+    let out = Tensor::cat(rows, 3).reshape([b, cout, 2 * h, 2 * w]);
+    match &conv.bias {
+        Some(bias) => out + bias.val().reshape([1, cout, 1, 1]),
+        None => out,
+    }
+}
+
 /// Channel width of the tiny DCGAN's 14x14 stage (its 7x7 stage has twice as many).
 pub const TINY_WIDTH: usize = 32;
 
@@ -330,8 +404,8 @@ impl TinyGenerator {
     pub fn forward_layers(&self, z: Tensor<2>) -> Vec<Tensor<4>> {
         let b = z.dims()[0];
         let h1 = relu(self.bn1.forward(self.fc.forward(z).reshape([b, 2 * TINY_WIDTH, 7, 7])));
-        let h2 = relu(self.bn2.forward(self.c2.forward(upsample2(h1.clone()))));
-        let out = tanh(self.c3.forward(upsample2(h2.clone())));
+        let h2 = relu(self.bn2.forward(upsample_conv3(h1.clone(), &self.c2)));
+        let out = tanh(upsample_conv3(h2.clone(), &self.c3));
         vec![h1, h2, out]
     }
 
@@ -554,6 +628,33 @@ mod tests {
             .collect();
         assert_eq!(shapes, vec![[2, 64, 14, 14], [2, 128, 7, 7], [2, 256, 3, 3], [2, 1, 1, 1]]);
         assert_eq!(d.forward(Tensor::zeros([2, 1, 28, 28], &device)).dims(), [2]);
+    }
+
+    /// The CPU's phase computation of `conv(upsample2(x))` ([`upsample_conv3`]) gives the plain
+    /// computation's output and gradients, with and without a bias, on sides odd and even.
+    #[test]
+    fn upsample_conv3_on_the_cpu_is_the_upsampled_convolution() {
+        let device = Device::flex().autodiff();
+        for (cin, cout, bias, h, w) in [(3, 2, false, 4, 5), (4, 1, true, 7, 7)] {
+            let conv = conv3(cin, cout, bias, &device);
+            let x = Tensor::<4>::random([2, cin, h, w], burn::tensor::Distribution::Normal(0.0, 1.0), &device).require_grad();
+            // A weighting of the output, so that every output pixel's gradient differs.
+            let mix = Tensor::<4>::random([2, cout, 2 * h, 2 * w], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+            let fast = upsample_conv3(x.clone(), &conv);
+            let plain = conv.forward(upsample2(x.clone()));
+            assert_eq!(fast.dims(), [2, cout, 2 * h, 2 * w]);
+            let close = |a: Tensor<4>, b: Tensor<4>, what: &str| {
+                let (a, b) = (a.into_data().try_to_vec::<f32>().unwrap(), b.into_data().try_to_vec::<f32>().unwrap());
+                let worst = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+                let size = b.iter().map(|v| v.abs()).fold(0.0f32, f32::max);
+                assert!(worst <= 1e-5 * size.max(1.0), "{what}: differs by {worst} (largest value {size})");
+            };
+            close(fast.clone().inner(), plain.clone().inner(), "output");
+            let g_fast = (fast * mix.clone()).sum().backward();
+            let g_plain = (plain * mix).sum().backward();
+            close(x.grad(&g_fast).unwrap(), x.grad(&g_plain).unwrap(), "input gradient");
+            close(conv.weight.grad(&g_fast).unwrap(), conv.weight.grad(&g_plain).unwrap(), "weight gradient");
+        }
     }
 
     #[test]
