@@ -170,6 +170,29 @@ fn reflect(x: Tensor<4>, p: usize) -> Tensor<4> {
     Tensor::cat(vec![left, x, right], 3)
 }
 
+/// The edge pixels repeated `p` times on every side.
+fn edge(x: Tensor<4>, p: usize) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let top = x.clone().slice([0..n, 0..c, 0..1, 0..w]).repeat_dim(2, p);
+    let bottom = x.clone().slice([0..n, 0..c, h - 1..h, 0..w]).repeat_dim(2, p);
+    let x = Tensor::cat(vec![top, x, bottom], 2);
+    let h = h + 2 * p;
+    let left = x.clone().slice([0..n, 0..c, 0..h, 0..1]).repeat_dim(3, p);
+    let right = x.clone().slice([0..n, 0..c, 0..h, w - 1..w]).repeat_dim(3, p);
+    Tensor::cat(vec![left, x, right], 3)
+}
+
+/// Nearest-neighbour x2, mirrored by one pixel, then the 3x3 `conv`: an up stage. Mirroring
+/// the upsampled image by one pixel repeats the small image's edge pixels, so on the CPU it is
+/// computed from the small image by phases ([`crate::model::phase_conv3`]: 2.25x fewer
+/// multiply-adds, and no full-size upsampled copy).
+fn up_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if x.device() != Device::flex() {
+        return conv.forward(reflect(upsample2(x), 1));
+    }
+    crate::model::phase_conv3(edge(x, 1), conv, 0)
+}
+
 /// `conv` applied to `x` as the sum of the convolutions of its input channels taken four at a
 /// time (the same result): Burn's CPU backend convolves four or fewer input channels directly
 /// and more through im2col, which for the last 9x9 layer (8 -> 3 channels) is ~8x slower.
@@ -280,8 +303,8 @@ impl Transformer {
             x = block.forward(x, style.clone());
         }
         let e = &self.expand;
-        let x = relu(e.norm1.forward(e.conv1.forward(reflect(upsample2(x), 1)), style.clone()));
-        let x = relu(e.norm2.forward(e.conv2.forward(reflect(upsample2(x), 1)), style.clone()));
+        let x = relu(e.norm1.forward(up_conv(&e.conv1, x), style.clone()));
+        let x = relu(e.norm2.forward(up_conv(&e.conv2, x), style.clone()));
         sigmoid(e.norm3.forward(conv_by_fours(&e.conv3, reflect(x, 4)), style))
     }
 }
@@ -414,6 +437,29 @@ mod tests {
         for p in [1, 4] {
             assert_eq!(values(reflect(x.clone(), p)), values(x.clone().pad((p, p, p, p), PadMode::Reflect)));
         }
+    }
+
+    /// The CPU's up stage (from the small image by phases) is the upsampled image mirrored and
+    /// convolved, on sides odd and even.
+    #[test]
+    fn an_up_stage_by_phases_is_the_mirrored_upsampled_convolution() {
+        let device = Device::flex();
+        for (cin, cout, h, w) in [(32, 16, 6, 9), (16, 8, 5, 4)] {
+            let conv = valid(cin, cout, 3, 1, &device);
+            let x = Tensor::<4>::random([1, cin, h, w], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+            let plain = values(conv.forward(reflect(upsample2(x.clone()), 1)));
+            let fast = values(up_conv(&conv, x));
+            assert_eq!(fast.len(), cout * 4 * h * w);
+            let worst = plain.iter().zip(&fast).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+            assert!(worst < 1e-4, "differs by {worst}");
+        }
+    }
+
+    #[test]
+    fn edge_repeats_the_edge_pixels() {
+        let device = Device::flex();
+        let x = reference_input(5, 6, 2, &device);
+        assert_eq!(values(edge(x.clone(), 2)), values(x.pad((2, 2, 2, 2), PadMode::Edge)));
     }
 
     #[test]

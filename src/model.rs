@@ -337,10 +337,18 @@ fn phase_taps() -> Vec<f32> {
 /// the same weights, the same result up to float rounding. On a GPU a step is bound by its
 /// kernel count, which the reshuffling would raise, so there it is the plain way.
 pub fn upsample_conv3(x: Tensor<4>, conv: &Conv2d) -> Tensor<4> {
-    let device = x.device();
-    if device != Device::flex() {
+    if x.device() != Device::flex() {
         return conv.forward(upsample2(x));
     }
+    phase_conv3(x, conv, 1)
+}
+
+/// The phase computation of [`upsample_conv3`] with `conv`'s 3x3 kernel, for a small image
+/// whose one-pixel border is either added here as zeros (`zeros` = 1) or already there
+/// (`zeros` = 0: e.g. the edge pixels repeated, which is what mirroring the upsampled image by
+/// one pixel amounts to). `[b, c, h, w]` (h, w without the border) -> `[b, cout, 2h, 2w]`.
+pub fn phase_conv3(x: Tensor<4>, conv: &Conv2d, zeros: usize) -> Tensor<4> {
+    let device = x.device();
     let weight = conv.weight.val();
     let [cout, cin, kh, kw] = weight.dims();
     assert_eq!([kh, kw], [3, 3], "a 3x3 convolution");
@@ -352,10 +360,11 @@ pub fn upsample_conv3(x: Tensor<4>, conv: &Conv2d) -> Tensor<4> {
         .reshape([cout, cin, 4, 2, 2])
         .permute([2, 0, 1, 3, 4])
         .reshape([4 * cout, cin, 2, 2]);
-    let [b, _, h, w] = x.dims();
-    // Output (i, j) of the padded 2x2 convolution sees small pixels i - 1 and i (rows), j - 1
-    // and j (columns): phase (a, b)'s pixel (i, j) is its output (i + a, j + b).
-    let all = burn::tensor::module::conv2d(x, phases, None, ConvOptions::new([1, 1], [1, 1], [1, 1], 1));
+    let [b, _, ph, pw] = x.dims();
+    let (h, w) = (ph + 2 * zeros - 2, pw + 2 * zeros - 2);
+    // Output (i, j) of the 2x2 convolution of the bordered image sees small pixels i - 1 and i
+    // (rows), j - 1 and j (columns): phase (a, b)'s pixel (i, j) is its output (i + a, j + b).
+    let all = burn::tensor::module::conv2d(x, phases, None, ConvOptions::new([1, 1], [zeros, zeros], [1, 1], 1));
     let phase = |p: usize, a: usize, c: usize| all.clone().slice([0..b, p * cout..(p + 1) * cout, a..a + h, c..c + w]).reshape([b, cout, h, 1, w, 1]);
     let rows: Vec<Tensor<6>> = (0..2).map(|a| Tensor::cat(vec![phase(2 * a, a, 0), phase(2 * a + 1, a, 1)], 5)).collect();
     let out = Tensor::cat(rows, 3).reshape([b, cout, 2 * h, 2 * w]);
