@@ -7,6 +7,7 @@
 //! style, quality; `web` and the CLI sit on top.
 
 pub mod adam;
+pub mod channels_last;
 pub mod checkpoint;
 pub mod data;
 pub mod fields;
