@@ -18,6 +18,7 @@ pub mod instant;
 pub mod model;
 pub mod photo;
 pub mod quality;
+pub mod resample;
 pub mod rng;
 pub mod settings;
 pub mod style;

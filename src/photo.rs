@@ -7,8 +7,9 @@
 
 use std::io::Cursor;
 
-use image::imageops::FilterType;
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+
+use crate::resample;
 
 /// The most pixels Easel decodes (a 48-megapixel phone photo fits: 8000 x 6000).
 pub const MAX_PIXELS: u64 = 50_000_000;
@@ -233,15 +234,15 @@ pub fn fit_longest(width: u32, height: u32, longest: u32) -> (u32, u32) {
     }
 }
 
-/// Resizes to exactly `w` x `h` (Lanczos on downscaling, Catmull-Rom on upscaling).
+/// Resizes to exactly `w` x `h` (Lanczos on downscaling, Catmull-Rom on upscaling; the
+/// `image` crate's pixels, computed faster: [`crate::resample`]).
 pub fn resize(img: &Rgb, w: u32, h: u32) -> Rgb {
     if img.width == w && img.height == h {
         return img.clone();
     }
-    let buf = RgbImage::from_raw(img.width, img.height, img.pixels.clone()).expect("buffer size");
-    let filter = if w < img.width { FilterType::Lanczos3 } else { FilterType::CatmullRom };
-    let out = image::imageops::resize(&buf, w, h, filter);
-    Rgb { width: w, height: h, pixels: out.into_raw() }
+    let filter = if w < img.width { resample::LANCZOS3 } else { resample::CATMULL_ROM };
+    let pixels = resample::resize(&img.pixels, img.width as usize, img.height as usize, w as usize, h as usize, filter);
+    Rgb { width: w, height: h, pixels }
 }
 
 /// Encodes RGB as PNG (for tests and the CLI; the page draws on a canvas).
