@@ -1,7 +1,8 @@
-//! Instant style's style predictor (MobileNetV2) run on the CPU with channels last.
+//! Instant style on the CPU with channels last: the style predictor (MobileNetV2) whole, and
+//! the transformer's five residual blocks.
 //!
 //! Burn's CPU backend keeps images channels first (`[n, c, h, w]`) and writes a new tensor
-//! for every step (each convolution, bias, ReLU6 and residual sum); its depthwise and
+//! for every step (each convolution, bias, ReLU6, norm and residual sum); its depthwise and
 //! three-channel convolutions walk one channel's plane at a time, by strides of two where the
 //! layer's stride is two. Here each feature map is one `[h, w, c]` buffer, as onnxruntime lays
 //! them out:
@@ -10,18 +11,22 @@
 //! - the depthwise 3x3 adds nine products of contiguous channel rows per pixel: the loop over
 //!   channels vectorises;
 //! - the stem's 3x3 convolution of three channels gathers its 27 inputs per pixel and is
-//!   then one matrix product too.
+//!   then one matrix product too;
+//! - the residual blocks' 3x3 convolutions (32 -> 32 channels) use Winograd's F(2x2, 3x3):
+//!   16 products per 2x2 outputs instead of 36, as 16 matrix products over the whole image.
 //!
-//! Inference only: the same numbers as [`StylePredictor::forward_channels_first`] to float
-//! rounding (tested), from the same weights, converted once when the network is loaded.
-//! Natively (2 threads) ~33 ms an image at 256 px against ~53 ms layer by layer; in the page's
-//! CPU path both style images together 108 ms against 169-198 ms (bench/README.md).
+//! Inference only: the same numbers as Burn's layers to float rounding (tested), from the same
+//! weights, converted once when the network is loaded. Natively (2 threads): the predictor
+//! ~33 ms an image at 256 px against ~53 ms layer by layer; the residual blocks at 512x344 px
+//! ~78 ms against 95-105 ms. In the page: bench/README.md.
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 
-use crate::instant::{InvertedResidual, STYLE_DIM, StylePredictor};
+use burn::nn::Linear;
+
+use crate::instant::{InvertedResidual, ResidualBlock, STYLE_DIM, StylePredictor};
 
 /// A feature map, channels last: the value of channel `ch` at `(y, x)` is
 /// `data[(y * w + x) * c + ch]`.
@@ -46,17 +51,31 @@ fn relu6(values: &mut [f32]) {
     }
 }
 
+const PARALLEL_MACS: usize = 192 * 192 * 192;
+
 /// `out += a b` for row-major `a` `[m, k]`, `b` `[k, n]` and `out` `[m, n]`.
 fn matmul_add(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
-    assert!(out.len() == m * n && a.len() == m * k && b.len() == k * n, "matmul_add: shapes");
-    // Split over the thread pool where there is one, for products big enough to pay for it
-    // (the size Burn's CPU backend uses).
+    matmul(out, a, b, m, k, n, true);
+}
+
+/// `out = a b` (or `out += a b` if `accumulate`) for row-major `a` `[m, k]`, `b` `[k, n]` and
+/// `out` `[m, n]`.
+fn matmul(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    matmul_strided(out, n, a, k, b, m, k, n, accumulate);
+}
+
+/// [`matmul`] with rows of `out` `out_row` floats apart and rows of `a` `a_row` apart.
+#[allow(clippy::too_many_arguments)]
+fn matmul_strided(out: &mut [f32], out_row: usize, a: &[f32], a_row: usize, b: &[f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    assert!(m > 0 && n <= out_row && k <= a_row, "matmul: shapes");
+    assert!(out.len() >= (m - 1) * out_row + n && a.len() >= (m - 1) * a_row + k && b.len() == k * n, "matmul: sizes");
+    // Split over the thread pool where there is one, for products big enough to pay for it.
     #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
-    let parallelism = if m * n * k >= 192 * 192 * 192 { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
+    let parallelism = if m * n * k >= PARALLEL_MACS { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
     #[cfg(not(any(not(target_arch = "wasm32"), feature = "threads")))]
     let parallelism = gemm::Parallelism::None;
-    // SAFETY: the asserts above make every address the row-major strides below reach lie
-    // inside its slice; `out` does not alias `a` or `b` (a `&mut` borrow).
+    // SAFETY: the asserts above make every address the strides below reach lie inside its
+    // slice; `out` does not alias `a` or `b` (a `&mut` borrow).
     unsafe {
         gemm::gemm(
             m,
@@ -64,11 +83,11 @@ fn matmul_add(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usiz
             k,
             out.as_mut_ptr(),
             1,
-            n as isize,
-            true,
+            out_row as isize,
+            accumulate,
             a.as_ptr(),
             1,
-            k as isize,
+            a_row as isize,
             b.as_ptr(),
             1,
             n as isize,
@@ -304,6 +323,232 @@ impl Predictor {
     }
 }
 
+/// The four rows `[s], [4 + s], [8 + s], [12 + s]` (each `c` long) of a 4x4 block of vectors.
+fn rows4(e: &mut [f32], s: usize, c: usize) -> [&mut [f32]; 4] {
+    let (r0, rest) = e.split_at_mut(4 * c);
+    let (r1, rest) = rest.split_at_mut(4 * c);
+    let (r2, r3) = rest.split_at_mut(4 * c);
+    [&mut r0[s * c..][..c], &mut r1[s * c..][..c], &mut r2[s * c..][..c], &mut r3[s * c..][..c]]
+}
+
+/// A 3x3 convolution of stride 1 over an already padded input, by Winograd's minimal
+/// filtering F(2x2, 3x3) (Lavin and Gray 2015): each 2x2 block of outputs from its 4x4 block of
+/// inputs with 16 products per input and output channel instead of 36. The input blocks and
+/// the kernels are transformed (`B^T d B`, `G g G^T`), multiplied as 16 matrix products over
+/// all blocks at once, and transformed back (`A^T m A`).
+struct Winograd3 {
+    cin: usize,
+    cout: usize,
+    /// The transformed kernels, `[16, c_in, c_out]`.
+    u: Vec<f32>,
+    b: Vec<f32>,
+}
+
+impl Winograd3 {
+    fn new(conv: &Conv2d) -> Self {
+        let [cout, cin, kh, kw] = conv.weight.dims();
+        assert!(kh == 3 && kw == 3 && conv.stride == [1, 1], "a 3x3 convolution of stride 1");
+        let g = floats(conv.weight.val());
+        const G: [[f32; 3]; 4] = [[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]];
+        let mut u = vec![0.0; 16 * cin * cout];
+        for co in 0..cout {
+            for ci in 0..cin {
+                let k = &g[(co * cin + ci) * 9..][..9];
+                // G g: 4x3, then (G g) G^T: 4x4.
+                let gk: [[f32; 3]; 4] = std::array::from_fn(|i| std::array::from_fn(|j| (0..3).map(|r| G[i][r] * k[r * 3 + j]).sum()));
+                for i in 0..4 {
+                    for l in 0..4 {
+                        u[((i * 4 + l) * cin + ci) * cout + co] = (0..3).map(|j| gk[i][j] * G[l][j]).sum();
+                    }
+                }
+            }
+        }
+        Winograd3 { cin, cout, u, b: bias(conv, cout) }
+    }
+
+    /// `x` `[h, w, c_in]` (padded) to `[h - 2, w - 2, c_out]`.
+    fn forward(&self, x: &Map) -> Map {
+        let (c, cout) = (self.cin, self.cout);
+        assert_eq!(x.c, c, "channels in");
+        let (oh, ow) = (x.h - 2, x.w - 2);
+        let (th, tw) = (oh.div_ceil(2), ow.div_ceil(2));
+        let tiles = th * tw;
+        // V = B^T d B for every block d, a vector of channels at a time: `[tiles, 16, c_in]`,
+        // a row of blocks per task.
+        let mut v = vec![0.0; 16 * tiles * c];
+        let zeros = vec![0.0; c];
+        for_each_chunk(&mut v, 16 * tw * c, |ty, blocks| {
+            let mut e = vec![0.0; 16 * c];
+            for (tx, block) in blocks.chunks_exact_mut(16 * c).enumerate() {
+                let (y0, x0) = (2 * ty, 2 * tx);
+                let d = |r: usize, s: usize| {
+                    let (y, xx) = (y0 + r, x0 + s);
+                    if y < x.h && xx < x.w { &x.data[(y * x.w + xx) * c..][..c] } else { &zeros[..] }
+                };
+                // e = B^T d, by columns of the block: e[r][s] at e[(r * 4 + s) * c..].
+                for s in 0..4 {
+                    let (d0, d1, d2, d3) = (d(0, s), d(1, s), d(2, s), d(3, s));
+                    let [e0, e1, e2, e3] = rows4(&mut e, s, c);
+                    for ch in 0..c {
+                        e0[ch] = d0[ch] - d2[ch];
+                        e1[ch] = d1[ch] + d2[ch];
+                        e2[ch] = d2[ch] - d1[ch];
+                        e3[ch] = d1[ch] - d3[ch];
+                    }
+                }
+                // V = e B, by rows.
+                for (row, out) in e.chunks_exact(4 * c).zip(block.chunks_exact_mut(4 * c)) {
+                    let (e0, e1, e2, e3) = (&row[..c], &row[c..2 * c], &row[2 * c..3 * c], &row[3 * c..]);
+                    let (o0, rest) = out.split_at_mut(c);
+                    let (o1, rest) = rest.split_at_mut(c);
+                    let (o2, o3) = rest.split_at_mut(c);
+                    for ch in 0..c {
+                        o0[ch] = e0[ch] - e2[ch];
+                        o1[ch] = e1[ch] + e2[ch];
+                        o2[ch] = e2[ch] - e1[ch];
+                        o3[ch] = e1[ch] - e3[ch];
+                    }
+                }
+            }
+        });
+        // M_k = V_k U_k, `[16, tiles, c_out]`, a product per task.
+        let mut m = vec![0.0; 16 * tiles * cout];
+        for_each_chunk(&mut m, tiles * cout, |k, mk| {
+            matmul_strided(mk, cout, &v[k * c..], 16 * c, &self.u[k * c * cout..][..c * cout], tiles, c, cout, false);
+        });
+        // Y = A^T M A plus the bias, a vector of channels at a time, a row of blocks per task.
+        let mut out = vec![0.0; oh * ow * cout];
+        for_each_chunk(&mut out, 2 * ow * cout, |ty, rows| {
+            let mut t = vec![0.0; 8 * cout];
+            for tx in 0..tw {
+                let tile = ty * tw + tx;
+                let m = |i: usize, j: usize| &m[((i * 4 + j) * tiles + tile) * cout..][..cout];
+                // t = A^T M: t[i][j] at t[(i * 4 + j) * cout..].
+                let (t0, t1) = t.split_at_mut(4 * cout);
+                for j in 0..4 {
+                    let (m0, m1, m2, m3) = (m(0, j), m(1, j), m(2, j), m(3, j));
+                    let (t0, t1) = (&mut t0[j * cout..][..cout], &mut t1[j * cout..][..cout]);
+                    for co in 0..cout {
+                        t0[co] = m0[co] + m1[co] + m2[co];
+                        t1[co] = m1[co] - m2[co] - m3[co];
+                    }
+                }
+                // Y = t A, plus the bias.
+                for (i, row) in rows.chunks_exact_mut(ow * cout).enumerate() {
+                    let t = &t[i * 4 * cout..][..4 * cout];
+                    let (t0, t1, t2, t3) = (&t[..cout], &t[cout..2 * cout], &t[2 * cout..3 * cout], &t[3 * cout..]);
+                    let x0 = 2 * tx;
+                    let o = &mut row[x0 * cout..][..cout];
+                    for co in 0..cout {
+                        o[co] = t0[co] + t1[co] + t2[co] + self.b[co];
+                    }
+                    if x0 + 1 < ow {
+                        let o = &mut row[(x0 + 1) * cout..][..cout];
+                        for co in 0..cout {
+                            o[co] = t1[co] - t2[co] - t3[co] + self.b[co];
+                        }
+                    }
+                }
+            }
+        });
+        Map { h: oh, w: ow, c: cout, data: out }
+    }
+}
+
+/// Calls `f(i, chunk)` for each `size`-long chunk of `data` (the last may be shorter), over
+/// the thread pool where there is one.
+fn for_each_chunk(data: &mut [f32], size: usize, f: impl Fn(usize, &mut [f32]) + Send + Sync) {
+    #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
+    {
+        use rayon::prelude::*;
+        data.par_chunks_mut(size).enumerate().for_each(|(i, chunk)| f(i, chunk));
+    }
+    #[cfg(not(any(not(target_arch = "wasm32"), feature = "threads")))]
+    data.chunks_mut(size).enumerate().for_each(|(i, chunk)| f(i, chunk));
+}
+
+/// `x` reflection-padded by one pixel on every side.
+fn reflect1(x: &Map) -> Map {
+    let (h, w, c) = (x.h, x.w, x.c);
+    assert!(h >= 2 && w >= 2, "reflect1: at least 2x2");
+    let mut out = Vec::with_capacity((h + 2) * (w + 2) * c);
+    for py in 0..h + 2 {
+        let y = match py {
+            0 => 1,
+            _ if py == h + 1 => h - 2,
+            _ => py - 1,
+        };
+        let row = &x.data[y * w * c..][..w * c];
+        out.extend_from_slice(&row[c..2 * c]);
+        out.extend_from_slice(row);
+        out.extend_from_slice(&row[(w - 2) * c..(w - 1) * c]);
+    }
+    Map { h: h + 2, w: w + 2, c, data: out }
+}
+
+/// Conditional instance normalisation in place ([`crate::instant`]'s `StyleNorm` with its
+/// `gamma` and `beta` for this style): each channel normalised over the image, scaled and
+/// shifted; then ReLU if `relu`.
+fn style_norm(x: &mut Map, gamma: &[f32], beta: &[f32], relu: bool) {
+    let c = x.c;
+    let pixels = (x.h * x.w) as f32;
+    let mut mean = vec![0.0f32; c];
+    for row in x.data.chunks_exact(c) {
+        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+    }
+    mean.iter_mut().for_each(|m| *m /= pixels);
+    let mut var = vec![0.0f32; c];
+    for row in x.data.chunks_exact(c) {
+        var.iter_mut().zip(row).zip(&mean).for_each(|((s, v), m)| *s += (v - m) * (v - m));
+    }
+    let scale: Vec<f32> = var.iter().zip(gamma).map(|(v, g)| g / (v / pixels + 1e-5).sqrt()).collect();
+    let shift: Vec<f32> = beta.iter().zip(&mean).zip(&scale).map(|((b, m), s)| b - m * s).collect();
+    for row in x.data.chunks_exact_mut(c) {
+        for ((v, s), t) in row.iter_mut().zip(&scale).zip(&shift) {
+            *v = *v * s + t;
+            if relu {
+                *v = v.max(0.0);
+            }
+        }
+    }
+}
+
+/// The transformer's five residual blocks, channels last: their 3x3 convolutions by
+/// [`Winograd3`], reflection padding, style norms, ReLU and the sums in place.
+pub struct Trunk {
+    convs: Vec<[Winograd3; 2]>,
+}
+
+impl std::fmt::Debug for Trunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "channels_last::Trunk({} blocks)", self.convs.len())
+    }
+}
+
+impl Trunk {
+    pub fn new(blocks: &[ResidualBlock]) -> Self {
+        Trunk { convs: blocks.iter().map(|b| [Winograd3::new(&b.conv1), Winograd3::new(&b.conv2)]).collect() }
+    }
+
+    /// What `blocks` (whose convolutions made this trunk) compute from `[1, c, h, w]` `x` with
+    /// `style`: each `x + norm2(conv2(reflect(relu(norm1(conv1(reflect(x)))))))`.
+    pub fn forward(&self, blocks: &[ResidualBlock], x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
+        let device = x.device();
+        let [n, c, h, w] = x.dims();
+        assert_eq!(n, 1, "one image");
+        let mut x = Map { h, w, c, data: floats(x.permute([0, 2, 3, 1])) };
+        let affine = |linear: &Linear| floats(linear.forward(style.clone()));
+        for ([conv1, conv2], block) in self.convs.iter().zip(blocks) {
+            let mut hidden = conv1.forward(&reflect1(&x));
+            style_norm(&mut hidden, &affine(&block.norm1.gamma), &affine(&block.norm1.beta), true);
+            let mut out = conv2.forward(&reflect1(&hidden));
+            style_norm(&mut out, &affine(&block.norm2.gamma), &affine(&block.norm2.beta), false);
+            x.data.iter_mut().zip(&out.data).for_each(|(a, b)| *a += b);
+        }
+        Tensor::<4>::from_data(TensorData::new(x.data, [1, h, w, c]), &device).permute([0, 3, 1, 2])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +571,28 @@ mod tests {
         }
         // Each image gets its own vector.
         assert!(got[..STYLE_DIM].iter().zip(&got[STYLE_DIM..]).any(|(a, b)| (a - b).abs() > 1e-2 * scale));
+    }
+
+    #[test]
+    fn the_trunk_channels_last_is_the_residual_blocks() {
+        let device = Device::flex();
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/instant-style.safetensors")).unwrap();
+        let net = InstantStyle::from_safetensors(bytes, &device).unwrap().transformer;
+        let trunk = net.channels_last.as_ref().expect("loaded on the CPU, the trunk runs channels last");
+        // Odd sides: the last row and column of Winograd's 2x2 blocks lie half outside.
+        let x = Tensor::cat((0..11).map(|k| reference_input(9, 13, k, &device)).collect(), 1).slice([0..1, 0..32, 0..9, 0..13]);
+        let style: Vec<f32> = (0..STYLE_DIM).map(|i| ((i * 7) % 13) as f32 / 13.0 - 0.5).collect();
+        let style = Tensor::<1>::from_floats(style.as_slice(), &device).reshape([1, STYLE_DIM]);
+        let mut want = x.clone();
+        for block in &net.residual {
+            want = block.forward(want, style.clone());
+        }
+        let want = floats(want);
+        let got = floats(trunk.forward(&net.residual, x, style));
+        assert_eq!(got.len(), want.len());
+        let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() <= 1e-4 * scale, "{g} vs {w} (largest {scale})");
+        }
     }
 }

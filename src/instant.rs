@@ -93,7 +93,8 @@ pub struct StylePredictor {
     pub(crate) blocks: Vec<InvertedResidual>,
     pub(crate) head: Conv2d,
     pub(crate) bottleneck: Linear,
-    /// The same weights laid out for the CPU ([`crate::channels_last`]), once loaded.
+    /// The same weights laid out for the CPU ([`crate::channels_last`]), once loaded by
+    /// [`InstantStyle::from_safetensors`].
     #[module(skip)]
     pub(crate) channels_last: Option<Arc<channels_last::Predictor>>,
 }
@@ -148,8 +149,8 @@ impl StylePredictor {
 /// shift by amounts computed from the style vector.
 #[derive(Module, Debug)]
 pub struct StyleNorm {
-    gamma: Linear,
-    beta: Linear,
+    pub(crate) gamma: Linear,
+    pub(crate) beta: Linear,
 }
 
 impl StyleNorm {
@@ -244,14 +245,14 @@ fn valid(cin: usize, cout: usize, kernel: usize, stride: usize, device: &Device)
 /// Two 3x3 convolutions with style norms; the input added back.
 #[derive(Module, Debug)]
 pub struct ResidualBlock {
-    conv1: Conv2d,
-    norm1: StyleNorm,
-    conv2: Conv2d,
-    norm2: StyleNorm,
+    pub(crate) conv1: Conv2d,
+    pub(crate) norm1: StyleNorm,
+    pub(crate) conv2: Conv2d,
+    pub(crate) norm2: StyleNorm,
 }
 
 impl ResidualBlock {
-    fn forward(&self, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
+    pub(crate) fn forward(&self, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
         let h = relu(self.norm1.forward(self.conv1.forward(reflect(x.clone(), 1)), style.clone()));
         x + self.norm2.forward(self.conv2.forward(reflect(h, 1)), style)
     }
@@ -280,8 +281,12 @@ pub struct Expand {
 #[derive(Module, Debug)]
 pub struct Transformer {
     contract: Contract,
-    residual: Vec<ResidualBlock>,
+    pub(crate) residual: Vec<ResidualBlock>,
     expand: Expand,
+    /// The residual blocks' convolutions laid out for the CPU ([`crate::channels_last`]),
+    /// once loaded.
+    #[module(skip)]
+    pub(crate) channels_last: Option<Arc<channels_last::Trunk>>,
 }
 
 impl Transformer {
@@ -308,6 +313,7 @@ impl Transformer {
                 conv3: valid(8, 3, 9, 1, device),
                 norm3: StyleNorm::new(3, device),
             },
+            channels_last: None,
         }
     }
 
@@ -318,8 +324,13 @@ impl Transformer {
         let x = relu(c.conv1.forward(reflect(rgb, 4)));
         let x = relu(c.conv2.forward(reflect(x, 1)));
         let mut x = relu(c.conv3.forward(reflect(x, 1)));
-        for block in &self.residual {
-            x = block.forward(x, style.clone());
+        match &self.channels_last {
+            Some(trunk) if x.device() == Device::flex() => x = trunk.forward(&self.residual, x, style.clone()),
+            _ => {
+                for block in &self.residual {
+                    x = block.forward(x, style.clone());
+                }
+            }
         }
         let e = &self.expand;
         let x = relu(e.norm1.forward(up_conv(&e.conv1, x), style.clone()));
@@ -346,6 +357,7 @@ impl InstantStyle {
         let mut net = load_half(InstantStyle::new(device), bytes, "instant style network")?;
         if *device == Device::flex() {
             net.predictor.channels_last = Some(Arc::new(channels_last::Predictor::new(&net.predictor)));
+            net.transformer.channels_last = Some(Arc::new(channels_last::Trunk::new(&net.transformer.residual)));
         }
         Ok(net)
     }
@@ -495,4 +507,5 @@ mod tests {
         assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-4));
     }
 }
+
 
