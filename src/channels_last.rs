@@ -1,5 +1,5 @@
 //! Instant style on the CPU with channels last: the style predictor (MobileNetV2) whole, and
-//! the transformer's five residual blocks.
+//! the transformer between its two 9x9 convolutions.
 //!
 //! Burn's CPU backend keeps images channels first (`[n, c, h, w]`) and writes a new tensor
 //! for every step (each convolution, bias, ReLU6, norm and residual sum); its depthwise and
@@ -10,15 +10,19 @@
 //!   Burn's CPU backend calls), added onto the bias (and the block's input) already in place;
 //! - the depthwise 3x3 adds nine products of contiguous channel rows per pixel: the loop over
 //!   channels vectorises;
-//! - the stem's 3x3 convolution of three channels gathers its 27 inputs per pixel and is
-//!   then one matrix product too;
+//! - the predictor's stem and the transformer's two stride-2 convolutions gather each output
+//!   pixel's 3x3 inputs into a row, then one matrix product;
 //! - the residual blocks' 3x3 convolutions (32 -> 32 channels) use Winograd's F(2x2, 3x3):
-//!   16 products per 2x2 outputs instead of 36, as 16 matrix products over the whole image.
+//!   16 products per 2x2 outputs instead of 36, as 16 matrix products over the whole image;
+//! - the up stages are four 2x2 convolutions of the small image, one per output phase
+//!   ([`crate::model::phase_conv3`]), each two matrix products read straight from it;
+//! - norms, ReLU, padding and sums are loops over whole buffers, in place where they can be.
+//!
+//! The two 9x9 convolutions stay with Burn: with 3 channels on one side, its direct
+//! convolution of few channels beats a matrix product here.
 //!
 //! Inference only: the same numbers as Burn's layers to float rounding (tested), from the same
-//! weights, converted once when the network is loaded. Natively (2 threads): the predictor
-//! ~33 ms an image at 256 px against ~53 ms layer by layer; the residual blocks at 512x344 px
-//! ~78 ms against 95-105 ms. In the page: bench/README.md.
+//! weights, converted once when the network is loaded. Timings: bench/README.md.
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -26,7 +30,7 @@ use burn::prelude::*;
 
 use burn::nn::Linear;
 
-use crate::instant::{InvertedResidual, ResidualBlock, STYLE_DIM, StylePredictor};
+use crate::instant::{InvertedResidual, STYLE_DIM, StyleNorm, StylePredictor, Transformer};
 
 /// A feature map, channels last: the value of channel `ch` at `(y, x)` is
 /// `data[(y * w + x) * c + ch]`.
@@ -45,9 +49,19 @@ fn bias(conv: &Conv2d, channels: usize) -> Vec<f32> {
     conv.bias.as_ref().map_or_else(|| vec![0.0; channels], |b| floats(b.val()))
 }
 
+/// ReLU in place (as comparisons: see [`relu6`]).
+fn relu(values: &mut [f32]) {
+    for v in values {
+        *v = if *v > 0.0 { *v } else { 0.0 };
+    }
+}
+
+/// ReLU6 in place. Written as comparisons: `f32::clamp`/`max` keep IEEE's rules for NaN,
+/// which wasm's own min/max instructions do not, and there they stay scalar.
 fn relu6(values: &mut [f32]) {
     for v in values {
-        *v = v.clamp(0.0, 6.0);
+        let x = if *v > 0.0 { *v } else { 0.0 };
+        *v = if x < 6.0 { x } else { 6.0 };
     }
 }
 
@@ -67,7 +81,8 @@ fn matmul(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize, a
 /// [`matmul`] with rows of `out` `out_row` floats apart and rows of `a` `a_row` apart.
 #[allow(clippy::too_many_arguments)]
 fn matmul_strided(out: &mut [f32], out_row: usize, a: &[f32], a_row: usize, b: &[f32], m: usize, k: usize, n: usize, accumulate: bool) {
-    assert!(m > 0 && n <= out_row && k <= a_row, "matmul: shapes");
+    // Rows of `a` may overlap (read only); rows of `out` may not.
+    assert!(m > 0 && n <= out_row, "matmul: shapes");
     assert!(out.len() >= (m - 1) * out_row + n && a.len() >= (m - 1) * a_row + k && b.len() == k * n, "matmul: sizes");
     // Split over the thread pool where there is one, for products big enough to pay for it.
     #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
@@ -125,8 +140,8 @@ impl Dense {
     }
 
     /// `x`'s rows times the weights, plus the bias and `add` (the block's input) if given,
-    /// clipped by ReLU6 if `clip`.
-    fn forward(&self, x: &Map, add: Option<&Map>, clip: bool) -> Map {
+    /// then `activation` in place if given.
+    fn forward(&self, x: &Map, add: Option<&Map>, activation: Option<fn(&mut [f32])>) -> Map {
         assert_eq!(x.c, self.cin, "channels in");
         let pixels = x.h * x.w;
         let mut out = Vec::with_capacity(pixels * self.cout);
@@ -139,8 +154,8 @@ impl Dense {
             None => (0..pixels).for_each(|_| out.extend_from_slice(&self.b)),
         }
         matmul_add(&mut out, &x.data, &self.w, pixels, self.cin, self.cout);
-        if clip {
-            relu6(&mut out);
+        if let Some(activation) = activation {
+            activation(&mut out);
         }
         Map { h: x.h, w: x.w, c: self.cout, data: out }
     }
@@ -255,9 +270,9 @@ impl Block {
     }
 
     fn forward(&self, x: Map) -> Map {
-        let expanded = self.expand.as_ref().map(|expand| expand.forward(&x, None, true));
+        let expanded = self.expand.as_ref().map(|expand| expand.forward(&x, None, Some(relu6)));
         let hidden = self.depthwise.forward(expanded.as_ref().unwrap_or(&x));
-        self.project.forward(&hidden, self.residual.then_some(&x), false)
+        self.project.forward(&hidden, self.residual.then_some(&x), None)
     }
 }
 
@@ -304,11 +319,11 @@ impl Predictor {
     }
 
     fn vector(&self, rgb: Map) -> Vec<f32> {
-        let mut x = self.stem.forward(&patches3(&rgb, self.stem_window), None, true);
+        let mut x = self.stem.forward(&patches3(&rgb, self.stem_window), None, Some(relu6));
         for block in &self.blocks {
             x = block.forward(x);
         }
-        let x = self.head.forward(&x, None, true);
+        let x = self.head.forward(&x, None, Some(relu6));
         // Global average pooling, then the bottleneck to the style vector.
         let mut pooled = vec![0.0; x.c];
         for row in x.data.chunks_exact(x.c) {
@@ -467,85 +482,219 @@ fn for_each_chunk(data: &mut [f32], size: usize, f: impl Fn(usize, &mut [f32]) +
     data.chunks_mut(size).enumerate().for_each(|(i, chunk)| f(i, chunk));
 }
 
-/// `x` reflection-padded by one pixel on every side.
-fn reflect1(x: &Map) -> Map {
+/// `x` reflection-padded by `p` pixels on every side (the `p` rows and columns next to each
+/// edge, mirrored).
+fn reflect(x: &Map, p: usize) -> Map {
     let (h, w, c) = (x.h, x.w, x.c);
-    assert!(h >= 2 && w >= 2, "reflect1: at least 2x2");
-    let mut out = Vec::with_capacity((h + 2) * (w + 2) * c);
-    for py in 0..h + 2 {
-        let y = match py {
-            0 => 1,
-            _ if py == h + 1 => h - 2,
-            _ => py - 1,
-        };
-        let row = &x.data[y * w * c..][..w * c];
-        out.extend_from_slice(&row[c..2 * c]);
+    assert!(h > p && w > p, "reflect: the image is larger than the padding");
+    let mirror = |i: usize, n: usize| match i {
+        _ if i < p => p - i,
+        _ if i >= n + p => 2 * n + p - 2 - i,
+        _ => i - p,
+    };
+    let mut out = Vec::with_capacity((h + 2 * p) * (w + 2 * p) * c);
+    for py in 0..h + 2 * p {
+        let row = &x.data[mirror(py, h) * w * c..][..w * c];
+        (0..p).for_each(|px| out.extend_from_slice(&row[mirror(px, w) * c..][..c]));
         out.extend_from_slice(row);
-        out.extend_from_slice(&row[(w - 2) * c..(w - 1) * c]);
+        (w + p..w + 2 * p).for_each(|px| out.extend_from_slice(&row[mirror(px, w) * c..][..c]));
     }
-    Map { h: h + 2, w: w + 2, c, data: out }
+    Map { h: h + 2 * p, w: w + 2 * p, c, data: out }
 }
 
 /// Conditional instance normalisation in place ([`crate::instant`]'s `StyleNorm` with its
 /// `gamma` and `beta` for this style): each channel normalised over the image, scaled and
-/// shifted; then ReLU if `relu`.
+/// shifted; then ReLU if `relu`. The pixels are walked in blocks of at least 64 values (whole
+/// pixels, per-channel numbers repeated to match), so that every loop vectorises even for 8
+/// channels.
 fn style_norm(x: &mut Map, gamma: &[f32], beta: &[f32], relu: bool) {
     let c = x.c;
-    let pixels = (x.h * x.w) as f32;
-    let mut mean = vec![0.0f32; c];
-    for row in x.data.chunks_exact(c) {
-        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
-    }
-    mean.iter_mut().for_each(|m| *m /= pixels);
-    let mut var = vec![0.0f32; c];
-    for row in x.data.chunks_exact(c) {
-        var.iter_mut().zip(row).zip(&mean).for_each(|((s, v), m)| *s += (v - m) * (v - m));
-    }
-    let scale: Vec<f32> = var.iter().zip(gamma).map(|(v, g)| g / (v / pixels + 1e-5).sqrt()).collect();
-    let shift: Vec<f32> = beta.iter().zip(&mean).zip(&scale).map(|((b, m), s)| b - m * s).collect();
-    for row in x.data.chunks_exact_mut(c) {
-        for ((v, s), t) in row.iter_mut().zip(&scale).zip(&shift) {
-            *v = *v * s + t;
-            if relu {
-                *v = v.max(0.0);
+    let block = c * 64usize.div_ceil(c);
+    let tiled = |v: &[f32]| v.iter().copied().cycle().take(block).collect::<Vec<f32>>();
+    let split = x.data.len() / block * block;
+    // Per-channel sums over the pixels of `f(value, the channel's number in `by`)`:
+    // block-wide partial sums, then folded.
+    let channel_sums = |data: &[f32], by: &[f32], f: fn(f32, f32) -> f32| {
+        let mut acc = vec![0.0f32; block];
+        for chunk in data[..split].chunks_exact(block) {
+            for ((a, v), b) in acc.iter_mut().zip(chunk).zip(by) {
+                *a += f(*v, *b);
             }
         }
+        for row in data[split..].chunks_exact(c) {
+            for ((a, v), b) in acc.iter_mut().zip(row).zip(by) {
+                *a += f(*v, *b);
+            }
+        }
+        let mut sums = vec![0.0f32; c];
+        for part in acc.chunks_exact(c) {
+            sums.iter_mut().zip(part).for_each(|(s, p)| *s += p);
+        }
+        sums
+    };
+    let pixels = (x.h * x.w) as f32;
+    let zeros = vec![0.0f32; block];
+    let mean: Vec<f32> = channel_sums(&x.data, &zeros, |v, _| v).iter().map(|s| s / pixels).collect();
+    let var = channel_sums(&x.data, &tiled(&mean), |v, m| (v - m) * (v - m));
+    let scale: Vec<f32> = var.iter().zip(gamma).map(|(v, g)| g / (v / pixels + 1e-5).sqrt()).collect();
+    let shift: Vec<f32> = beta.iter().zip(&mean).zip(&scale).map(|((b, m), s)| b - m * s).collect();
+    let (scale, shift) = (tiled(&scale), tiled(&shift));
+    let apply = |values: &mut [f32]| {
+        for ((v, s), t) in values.iter_mut().zip(&scale).zip(&shift) {
+            let y = *v * s + t;
+            *v = if relu && y < 0.0 { 0.0 } else { y };
+        }
+    };
+    let (body, tail) = x.data.split_at_mut(split);
+    body.chunks_exact_mut(block).for_each(apply);
+    apply(tail);
+}
+
+/// `x` with its edge pixels repeated once on every side.
+fn edge1(x: &Map) -> Map {
+    let (h, w, c) = (x.h, x.w, x.c);
+    let mut out = Vec::with_capacity((h + 2) * (w + 2) * c);
+    for py in 0..h + 2 {
+        let row = &x.data[py.saturating_sub(1).min(h - 1) * w * c..][..w * c];
+        out.extend_from_slice(&row[..c]);
+        out.extend_from_slice(row);
+        out.extend_from_slice(&row[(w - 1) * c..]);
+    }
+    Map { h: h + 2, w: w + 2, c, data: out }
+}
+
+/// An up stage (nearest x2, mirrored by one pixel, 3x3) by phases, as
+/// [`crate::model::phase_conv3`] computes it: output pixel `(2i + a, 2j + b)` is a 2x2
+/// convolution of the edge-padded small image at `(i + a, j + b)`. Each phase and kernel row is
+/// one matrix product read straight from the padded image (rows of `2 c_in` values `c_in`
+/// apart, two junk pixels per row where it wraps), so nothing is gathered first.
+struct UpStage {
+    cin: usize,
+    cout: usize,
+    /// Phase `a * 2 + b`, kernel row `r`: `[2 c_in, c_out]` (column tap, then input channel).
+    w: [[Vec<f32>; 2]; 4],
+    b: Vec<f32>,
+}
+
+impl UpStage {
+    fn new(conv: &Conv2d) -> Self {
+        let [cout, cin, kh, kw] = conv.weight.dims();
+        assert_eq!([kh, kw], [3, 3], "a 3x3 convolution");
+        let g = floats(conv.weight.val());
+        let taps = crate::model::phase_taps();
+        let w = std::array::from_fn(|phase| {
+            std::array::from_fn(|r| {
+                let mut k = vec![0.0; 2 * cin * cout];
+                for c in 0..2 {
+                    let column = (phase * 2 + r) * 2 + c;
+                    for tap in (0..9).filter(|tap| taps[tap * 16 + column] != 0.0) {
+                        for ci in 0..cin {
+                            for co in 0..cout {
+                                k[(c * cin + ci) * cout + co] += g[(co * cin + ci) * 9 + tap];
+                            }
+                        }
+                    }
+                }
+                k
+            })
+        });
+        UpStage { cin, cout, w, b: bias(conv, cout) }
+    }
+
+    /// `[h, w, c_in]` to `[2h, 2w, c_out]`.
+    fn forward(&self, x: &Map) -> Map {
+        let (cin, cout) = (self.cin, self.cout);
+        assert_eq!(x.c, cin, "channels in");
+        let (h, w) = (x.h, x.w);
+        let padded = edge1(x);
+        let stride = w + 2;
+        // Small pixel (i, j) is row i * stride + j of each phase's product.
+        let rows = (h - 1) * stride + w;
+        let mut out = vec![0.0; 4 * h * w * cout];
+        for (phase, kernel) in self.w.iter().enumerate() {
+            let (a, b) = (phase / 2, phase % 2);
+            let mut product = vec![0.0; rows * cout];
+            for (r, k) in kernel.iter().enumerate() {
+                let input = &padded.data[((a + r) * stride + b) * cin..];
+                matmul_strided(&mut product, cout, input, cin, k, rows, 2 * cin, cout, r == 1);
+            }
+            for i in 0..h {
+                let line = &mut out[(2 * i + a) * 2 * w * cout..][..2 * w * cout];
+                for j in 0..w {
+                    let from = &product[(i * stride + j) * cout..][..cout];
+                    let to = &mut line[(2 * j + b) * cout..][..cout];
+                    for ((t, f), bias) in to.iter_mut().zip(from).zip(&self.b) {
+                        *t = f + bias;
+                    }
+                }
+            }
+        }
+        Map { h: 2 * h, w: 2 * w, c: cout, data: out }
     }
 }
 
-/// The transformer's five residual blocks, channels last: their 3x3 convolutions by
-/// [`Winograd3`], reflection padding, style norms, ReLU and the sums in place.
-pub struct Trunk {
-    convs: Vec<[Winograd3; 2]>,
+/// The transformer's middle, channels last: from its first 9x9 convolution's output to its
+/// last one's input. The two stride-2 3x3 convolutions down (patches and a matrix product),
+/// the five residual blocks (their 3x3 convolutions by [`Winograd3`]) and the two up stages
+/// (by [`UpStage`]), with their reflection padding, style norms, ReLU and sums in place.
+pub struct Middle {
+    down: [(Window, Dense); 2],
+    residual: Vec<[Winograd3; 2]>,
+    up: [UpStage; 2],
 }
 
-impl std::fmt::Debug for Trunk {
+impl std::fmt::Debug for Middle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "channels_last::Trunk({} blocks)", self.convs.len())
+        write!(f, "channels_last::Middle({} residual blocks)", self.residual.len())
     }
 }
 
-impl Trunk {
-    pub fn new(blocks: &[ResidualBlock]) -> Self {
-        Trunk { convs: blocks.iter().map(|b| [Winograd3::new(&b.conv1), Winograd3::new(&b.conv2)]).collect() }
+impl Middle {
+    pub fn new(net: &Transformer) -> Self {
+        let down = |conv: &Conv2d| (Window::new(conv), Dense::patches(conv));
+        Middle {
+            down: [down(&net.contract.conv2), down(&net.contract.conv3)],
+            residual: net.residual.iter().map(|b| [Winograd3::new(&b.conv1), Winograd3::new(&b.conv2)]).collect(),
+            up: [UpStage::new(&net.expand.conv1), UpStage::new(&net.expand.conv2)],
+        }
     }
 
-    /// What `blocks` (whose convolutions made this trunk) compute from `[1, c, h, w]` `x` with
-    /// `style`: each `x + norm2(conv2(reflect(relu(norm1(conv1(reflect(x)))))))`.
-    pub fn forward(&self, blocks: &[ResidualBlock], x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
+    /// What `net` (whose convolutions made this) computes from its first convolution's output
+    /// `x` (`[1, 8, h, w]`, after ReLU) with `style`, mirrored by 4 pixels for its last
+    /// convolution: `[1, 8, h + 8, w + 8]`.
+    pub fn forward(&self, net: &Transformer, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
         let device = x.device();
         let [n, c, h, w] = x.dims();
         assert_eq!(n, 1, "one image");
         let mut x = Map { h, w, c, data: floats(x.permute([0, 2, 3, 1])) };
-        let affine = |linear: &Linear| floats(linear.forward(style.clone()));
-        for ([conv1, conv2], block) in self.convs.iter().zip(blocks) {
-            let mut hidden = conv1.forward(&reflect1(&x));
-            style_norm(&mut hidden, &affine(&block.norm1.gamma), &affine(&block.norm1.beta), true);
-            let mut out = conv2.forward(&reflect1(&hidden));
-            style_norm(&mut out, &affine(&block.norm2.gamma), &affine(&block.norm2.beta), false);
+        for (window, conv) in &self.down {
+            x = conv.forward(&patches3(&reflect(&x, 1), *window), None, Some(relu));
+        }
+        let norm = |x: &mut Map, norm: &StyleNorm, relu: bool| {
+            let affine = |linear: &Linear| floats(linear.forward(style.clone()));
+            style_norm(x, &affine(&norm.gamma), &affine(&norm.beta), relu);
+        };
+        for ([conv1, conv2], block) in self.residual.iter().zip(&net.residual) {
+            let mut hidden = conv1.forward(&reflect(&x, 1));
+            norm(&mut hidden, &block.norm1, true);
+            let mut out = conv2.forward(&reflect(&hidden, 1));
+            norm(&mut out, &block.norm2, false);
             x.data.iter_mut().zip(&out.data).for_each(|(a, b)| *a += b);
         }
-        Tensor::<4>::from_data(TensorData::new(x.data, [1, h, w, c]), &device).permute([0, 3, 1, 2])
+        for (up, style_norm) in self.up.iter().zip([&net.expand.norm1, &net.expand.norm2]) {
+            x = up.forward(&x);
+            norm(&mut x, style_norm, true);
+        }
+        let x = reflect(&x, 4);
+        // Back to channels first, for Burn's convolution of few channels.
+        let pixels = x.h * x.w;
+        let mut planes = vec![0.0; x.data.len()];
+        for (p, values) in x.data.chunks_exact(x.c).enumerate() {
+            for (ch, v) in values.iter().enumerate() {
+                planes[ch * pixels + p] = *v;
+            }
+        }
+        Tensor::from_data(TensorData::new(planes, [1, x.c, x.h, x.w]), &device)
     }
 }
 
@@ -574,22 +723,20 @@ mod tests {
     }
 
     #[test]
-    fn the_trunk_channels_last_is_the_residual_blocks() {
+    fn the_middle_channels_last_is_the_residual_blocks_and_up_stages() {
         let device = Device::flex();
         let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/instant-style.safetensors")).unwrap();
         let net = InstantStyle::from_safetensors(bytes, &device).unwrap().transformer;
-        let trunk = net.channels_last.as_ref().expect("loaded on the CPU, the trunk runs channels last");
-        // Odd sides: the last row and column of Winograd's 2x2 blocks lie half outside.
-        let x = Tensor::cat((0..11).map(|k| reference_input(9, 13, k, &device)).collect(), 1).slice([0..1, 0..32, 0..9, 0..13]);
+        let middle = net.channels_last.as_ref().expect("loaded on the CPU, the middle runs channels last");
+        // Sides 4 x odd: at a quarter, the last row and column of Winograd's 2x2 blocks lie
+        // half outside.
+        let x = Tensor::cat((0..3).map(|k| reference_input(36, 52, k, &device)).collect(), 1).slice([0..1, 0..8, 0..36, 0..52]);
         let style: Vec<f32> = (0..STYLE_DIM).map(|i| ((i * 7) % 13) as f32 / 13.0 - 0.5).collect();
         let style = Tensor::<1>::from_floats(style.as_slice(), &device).reshape([1, STYLE_DIM]);
-        let mut want = x.clone();
-        for block in &net.residual {
-            want = block.forward(want, style.clone());
-        }
-        let want = floats(want);
-        let got = floats(trunk.forward(&net.residual, x, style));
-        assert_eq!(got.len(), want.len());
+        let want = floats(crate::instant::reflect(net.middle_by_layers(x.clone(), style.clone()), 4));
+        let got = middle.forward(&net, x, style);
+        assert_eq!(got.dims(), [1, 8, 44, 60]);
+        let got = floats(got);
         let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() <= 1e-4 * scale, "{g} vs {w} (largest {scale})");

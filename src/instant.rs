@@ -177,7 +177,7 @@ impl StyleNorm {
 /// dark borders zero padding leaves): the `p` rows and columns next to each edge, mirrored.
 /// The same values as `pad(.., PadMode::Reflect)` (tested), written as slices and concatenation
 /// because that runs 2-4x faster on the CPU backend.
-fn reflect(x: Tensor<4>, p: usize) -> Tensor<4> {
+pub(crate) fn reflect(x: Tensor<4>, p: usize) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
     let top = x.clone().slice([0..n, 0..c, 1..p + 1, 0..w]).flip([2]);
     let bottom = x.clone().slice([0..n, 0..c, h - p - 1..h - 1, 0..w]).flip([2]);
@@ -262,17 +262,17 @@ impl ResidualBlock {
 #[derive(Module, Debug)]
 pub struct Contract {
     conv1: Conv2d,
-    conv2: Conv2d,
-    conv3: Conv2d,
+    pub(crate) conv2: Conv2d,
+    pub(crate) conv3: Conv2d,
 }
 
 /// Back up: nearest-neighbour x2 and 3x3 (16), x2 and 3x3 (8), then 9x9 to RGB; style norms.
 #[derive(Module, Debug)]
 pub struct Expand {
-    conv1: Conv2d,
-    norm1: StyleNorm,
-    conv2: Conv2d,
-    norm2: StyleNorm,
+    pub(crate) conv1: Conv2d,
+    pub(crate) norm1: StyleNorm,
+    pub(crate) conv2: Conv2d,
+    pub(crate) norm2: StyleNorm,
     conv3: Conv2d,
     norm3: StyleNorm,
 }
@@ -280,13 +280,13 @@ pub struct Expand {
 /// The transformer network.
 #[derive(Module, Debug)]
 pub struct Transformer {
-    contract: Contract,
+    pub(crate) contract: Contract,
     pub(crate) residual: Vec<ResidualBlock>,
-    expand: Expand,
-    /// The residual blocks' convolutions laid out for the CPU ([`crate::channels_last`]),
-    /// once loaded.
+    pub(crate) expand: Expand,
+    /// The residual blocks' and up stages' convolutions laid out for the CPU
+    /// ([`crate::channels_last`]), once loaded by [`InstantStyle::from_safetensors`].
     #[module(skip)]
-    pub(crate) channels_last: Option<Arc<channels_last::Trunk>>,
+    pub(crate) channels_last: Option<Arc<channels_last::Middle>>,
 }
 
 impl Transformer {
@@ -320,22 +320,27 @@ impl Transformer {
     /// Repaints `[1, 3, h, w]` RGB in [0, 1] (sides multiples of 4) with `style` `[1,
     /// STYLE_DIM]`: the same shape, in [0, 1].
     pub fn forward(&self, rgb: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
+        let x = relu(self.contract.conv1.forward(reflect(rgb, 4)));
+        let x = match &self.channels_last {
+            Some(middle) if x.device() == Device::flex() => middle.forward(self, x, style.clone()),
+            _ => reflect(self.middle_by_layers(x, style.clone()), 4),
+        };
+        let e = &self.expand;
+        sigmoid(e.norm3.forward(conv_by_fours(&e.conv3, x), style))
+    }
+
+    /// The layers between the first and the last 9x9 convolutions, one by one with Burn's
+    /// modules: down twice, the residual blocks, up twice.
+    pub(crate) fn middle_by_layers(&self, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
         let c = &self.contract;
-        let x = relu(c.conv1.forward(reflect(rgb, 4)));
         let x = relu(c.conv2.forward(reflect(x, 1)));
         let mut x = relu(c.conv3.forward(reflect(x, 1)));
-        match &self.channels_last {
-            Some(trunk) if x.device() == Device::flex() => x = trunk.forward(&self.residual, x, style.clone()),
-            _ => {
-                for block in &self.residual {
-                    x = block.forward(x, style.clone());
-                }
-            }
+        for block in &self.residual {
+            x = block.forward(x, style.clone());
         }
         let e = &self.expand;
         let x = relu(e.norm1.forward(up_conv(&e.conv1, x), style.clone()));
-        let x = relu(e.norm2.forward(up_conv(&e.conv2, x), style.clone()));
-        sigmoid(e.norm3.forward(conv_by_fours(&e.conv3, reflect(x, 4)), style))
+        relu(e.norm2.forward(up_conv(&e.conv2, x), style))
     }
 }
 
@@ -357,7 +362,7 @@ impl InstantStyle {
         let mut net = load_half(InstantStyle::new(device), bytes, "instant style network")?;
         if *device == Device::flex() {
             net.predictor.channels_last = Some(Arc::new(channels_last::Predictor::new(&net.predictor)));
-            net.transformer.channels_last = Some(Arc::new(channels_last::Trunk::new(&net.transformer.residual)));
+            net.transformer.channels_last = Some(Arc::new(channels_last::Middle::new(&net.transformer)));
         }
         Ok(net)
     }
@@ -507,5 +512,4 @@ mod tests {
         assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-4));
     }
 }
-
 

@@ -299,7 +299,7 @@ pub fn upsample2(x: Tensor<4>) -> Tensor<4> {
 /// Along one axis, output pixel 2i + a of a nearest-upsampled image convolved with taps
 /// k0, k1, k2 (padding 1) sees small-image pixels i - 1 + a and i + a through the 2-tap kernel
 /// [k0, k1 + k2] (a = 0) or [k0 + k1, k2] (a = 1).
-fn phase_taps() -> Vec<f32> {
+pub(crate) fn phase_taps() -> Vec<f32> {
     let taps = |phase: usize, tap: usize| -> &'static [usize] {
         match (phase, tap) {
             (0, 0) => &[0],
