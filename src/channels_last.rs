@@ -18,8 +18,10 @@
 //!   ([`crate::model::phase_conv3`]), each two matrix products read straight from it;
 //! - norms, ReLU, padding and sums are loops over whole buffers, in place where they can be.
 //!
-//! The two 9x9 convolutions stay with Burn: with 3 channels on one side, its direct
-//! convolution of few channels beats a matrix product here.
+//! The first 9x9 convolution (3 -> 8 channels) stays with Burn's direct convolution of few
+//! channels; the last (8 -> 3) is the same kind of loop here, split by output rows rather than
+//! by output channels (3 channels do not split evenly over 2 threads). With 3 channels on one
+//! side, a matrix product would be mostly padding.
 //!
 //! Inference only: the same numbers as Burn's layers to float rounding (tested), from the same
 //! weights, converted once when the network is loaded. Timings: bench/README.md.
@@ -633,14 +635,16 @@ impl UpStage {
     }
 }
 
-/// The transformer's middle, channels last: from its first 9x9 convolution's output to its
-/// last one's input. The two stride-2 3x3 convolutions down (patches and a matrix product),
-/// the five residual blocks (their 3x3 convolutions by [`Winograd3`]) and the two up stages
-/// (by [`UpStage`]), with their reflection padding, style norms, ReLU and sums in place.
+/// The transformer's middle, channels last: from its first 9x9 convolution's output to the
+/// last one's. The two stride-2 3x3 convolutions down (patches and a matrix product), the five
+/// residual blocks (their 3x3 convolutions by [`Winograd3`]) and the two up stages (by
+/// [`UpStage`]), with their reflection padding, style norms, ReLU and sums in place; then the
+/// last 9x9 convolution on channel planes ([`Planar`]).
 pub struct Middle {
     down: [(Window, Dense); 2],
     residual: Vec<[Winograd3; 2]>,
     up: [UpStage; 2],
+    last: Planar,
 }
 
 impl std::fmt::Debug for Middle {
@@ -656,12 +660,13 @@ impl Middle {
             down: [down(&net.contract.conv2), down(&net.contract.conv3)],
             residual: net.residual.iter().map(|b| [Winograd3::new(&b.conv1), Winograd3::new(&b.conv2)]).collect(),
             up: [UpStage::new(&net.expand.conv1), UpStage::new(&net.expand.conv2)],
+            last: Planar::new(&net.expand.conv3),
         }
     }
 
     /// What `net` (whose convolutions made this) computes from its first convolution's output
-    /// `x` (`[1, 8, h, w]`, after ReLU) with `style`, mirrored by 4 pixels for its last
-    /// convolution: `[1, 8, h + 8, w + 8]`.
+    /// `x` (`[1, 8, h, w]`, after ReLU) with `style` up to its last convolution's output
+    /// (before that one's norm): `[1, 3, h, w]`.
     pub fn forward(&self, net: &Transformer, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
         let device = x.device();
         let [n, c, h, w] = x.dims();
@@ -686,7 +691,7 @@ impl Middle {
             norm(&mut x, style_norm, true);
         }
         let x = reflect(&x, 4);
-        // Back to channels first, for Burn's convolution of few channels.
+        // Channels first for the last convolution: 8 input and 3 output channels.
         let pixels = x.h * x.w;
         let mut planes = vec![0.0; x.data.len()];
         for (p, values) in x.data.chunks_exact(x.c).enumerate() {
@@ -694,7 +699,52 @@ impl Middle {
                 planes[ch * pixels + p] = *v;
             }
         }
-        Tensor::from_data(TensorData::new(planes, [1, x.c, x.h, x.w]), &device)
+        let (out, oh, ow) = self.last.forward(&planes, x.h, x.w);
+        Tensor::from_data(TensorData::new(out, [1, self.last.cout, oh, ow]), &device)
+    }
+}
+
+/// A convolution of few channels (stride 1, no padding) on channel planes: each output row is
+/// the bias plus, for every input channel and kernel tap, a weighted input row. One output
+/// channel's row per task, so that 3 output channels still split evenly over the threads.
+struct Planar {
+    cin: usize,
+    cout: usize,
+    k: usize,
+    /// `[c_out, c_in, k, k]`, as Burn keeps it.
+    w: Vec<f32>,
+    b: Vec<f32>,
+}
+
+impl Planar {
+    fn new(conv: &Conv2d) -> Self {
+        let [cout, cin, kh, kw] = conv.weight.dims();
+        assert!(kh == kw && conv.stride == [1, 1] && conv.padding == PaddingConfig2d::Valid, "a square valid convolution of stride 1");
+        Planar { cin, cout, k: kh, w: floats(conv.weight.val()), b: bias(conv, cout) }
+    }
+
+    /// `planes` (`c_in` planes of `h` x `w`) to `c_out` planes of `h - k + 1` x `w - k + 1`.
+    fn forward(&self, planes: &[f32], h: usize, w: usize) -> (Vec<f32>, usize, usize) {
+        let k = self.k;
+        assert_eq!(planes.len(), self.cin * h * w, "planes");
+        let (oh, ow) = (h - k + 1, w - k + 1);
+        let mut out = vec![0.0; self.cout * oh * ow];
+        for_each_chunk(&mut out, ow, |i, row| {
+            let (co, oy) = (i / oh, i % oh);
+            row.fill(self.b[co]);
+            for ci in 0..self.cin {
+                for ky in 0..k {
+                    let input = &planes[(ci * h + oy + ky) * w..][..w];
+                    let weights = &self.w[((co * self.cin + ci) * k + ky) * k..][..k];
+                    for (kx, &weight) in weights.iter().enumerate() {
+                        for (o, v) in row.iter_mut().zip(&input[kx..kx + ow]) {
+                            *o += weight * v;
+                        }
+                    }
+                }
+            }
+        });
+        (out, oh, ow)
     }
 }
 
@@ -733,9 +783,10 @@ mod tests {
         let x = Tensor::cat((0..3).map(|k| reference_input(36, 52, k, &device)).collect(), 1).slice([0..1, 0..8, 0..36, 0..52]);
         let style: Vec<f32> = (0..STYLE_DIM).map(|i| ((i * 7) % 13) as f32 / 13.0 - 0.5).collect();
         let style = Tensor::<1>::from_floats(style.as_slice(), &device).reshape([1, STYLE_DIM]);
-        let want = floats(crate::instant::reflect(net.middle_by_layers(x.clone(), style.clone()), 4));
+        let by_layers = crate::instant::reflect(net.middle_by_layers(x.clone(), style.clone()), 4);
+        let want = floats(crate::instant::conv_by_fours(&net.expand.conv3, by_layers));
         let got = middle.forward(&net, x, style);
-        assert_eq!(got.dims(), [1, 8, 44, 60]);
+        assert_eq!(got.dims(), [1, 3, 36, 52]);
         let got = floats(got);
         let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         for (g, w) in got.iter().zip(&want) {

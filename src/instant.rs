@@ -216,7 +216,7 @@ fn up_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 /// `conv` applied to `x` as the sum of the convolutions of its input channels taken four at a
 /// time (the same result): Burn's CPU backend convolves four or fewer input channels directly
 /// and more through im2col, which for the last 9x9 layer (8 -> 3 channels) is ~8x slower.
-fn conv_by_fours(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+pub(crate) fn conv_by_fours(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let [n, cin, h, w] = x.dims();
     let weight = conv.weight.val();
     let [cout, _, kh, kw] = weight.dims();
@@ -273,7 +273,7 @@ pub struct Expand {
     pub(crate) norm1: StyleNorm,
     pub(crate) conv2: Conv2d,
     pub(crate) norm2: StyleNorm,
-    conv3: Conv2d,
+    pub(crate) conv3: Conv2d,
     norm3: StyleNorm,
 }
 
@@ -321,12 +321,12 @@ impl Transformer {
     /// STYLE_DIM]`: the same shape, in [0, 1].
     pub fn forward(&self, rgb: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
         let x = relu(self.contract.conv1.forward(reflect(rgb, 4)));
+        let e = &self.expand;
         let x = match &self.channels_last {
             Some(middle) if x.device() == Device::flex() => middle.forward(self, x, style.clone()),
-            _ => reflect(self.middle_by_layers(x, style.clone()), 4),
+            _ => conv_by_fours(&e.conv3, reflect(self.middle_by_layers(x, style.clone()), 4)),
         };
-        let e = &self.expand;
-        sigmoid(e.norm3.forward(conv_by_fours(&e.conv3, x), style))
+        sigmoid(e.norm3.forward(x, style))
     }
 
     /// The layers between the first and the last 9x9 convolutions, one by one with Burn's
