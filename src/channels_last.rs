@@ -67,6 +67,9 @@ fn relu6(values: &mut [f32]) {
     }
 }
 
+/// Products of at least this many multiply-adds are split over the thread pool, where there is
+/// one (the size Burn's CPU backend uses).
+#[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
 const PARALLEL_MACS: usize = 192 * 192 * 192;
 
 /// `out += a b` for row-major `a` `[m, k]`, `b` `[k, n]` and `out` `[m, n]`.
@@ -86,7 +89,6 @@ fn matmul_strided(out: &mut [f32], out_row: usize, a: &[f32], a_row: usize, b: &
     // Rows of `a` may overlap (read only); rows of `out` may not.
     assert!(m > 0 && n <= out_row, "matmul: shapes");
     assert!(out.len() >= (m - 1) * out_row + n && a.len() >= (m - 1) * a_row + k && b.len() == k * n, "matmul: sizes");
-    // Split over the thread pool where there is one, for products big enough to pay for it.
     #[cfg(any(not(target_arch = "wasm32"), feature = "threads"))]
     let parallelism = if m * n * k >= PARALLEL_MACS { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
     #[cfg(not(any(not(target_arch = "wasm32"), feature = "threads")))]
