@@ -74,16 +74,11 @@ const PARALLEL_MACS: usize = 192 * 192 * 192;
 
 /// `out += a b` for row-major `a` `[m, k]`, `b` `[k, n]` and `out` `[m, n]`.
 fn matmul_add(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
-    matmul(out, a, b, m, k, n, true);
+    matmul_strided(out, n, a, k, b, m, k, n, true);
 }
 
 /// `out = a b` (or `out += a b` if `accumulate`) for row-major `a` `[m, k]`, `b` `[k, n]` and
-/// `out` `[m, n]`.
-fn matmul(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize, accumulate: bool) {
-    matmul_strided(out, n, a, k, b, m, k, n, accumulate);
-}
-
-/// [`matmul`] with rows of `out` `out_row` floats apart and rows of `a` `a_row` apart.
+/// `out` `[m, n]`, with rows of `out` `out_row` floats apart and rows of `a` `a_row` apart.
 #[allow(clippy::too_many_arguments)]
 fn matmul_strided(out: &mut [f32], out_row: usize, a: &[f32], a_row: usize, b: &[f32], m: usize, k: usize, n: usize, accumulate: bool) {
     // Rows of `a` may overlap (read only); rows of `out` may not.
