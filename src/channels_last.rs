@@ -1,5 +1,5 @@
-//! Instant style on the CPU with channels last: the style predictor (MobileNetV2) whole, and
-//! the transformer between its two 9x9 convolutions.
+//! Instant style on the CPU with channels last: both networks whole, the style predictor
+//! (MobileNetV2) and the transformer.
 //!
 //! Burn's CPU backend keeps images channels first (`[n, c, h, w]`) and writes a new tensor
 //! for every step (each convolution, bias, ReLU6, norm and residual sum); its depthwise and
@@ -18,10 +18,10 @@
 //!   ([`crate::model::phase_conv3`]), each two matrix products read straight from it;
 //! - norms, ReLU, padding and sums are loops over whole buffers, in place where they can be.
 //!
-//! The first 9x9 convolution (3 -> 8 channels) stays with Burn's direct convolution of few
-//! channels; the last (8 -> 3) is the same kind of loop here, split by output rows rather than
-//! by output channels (3 channels do not split evenly over 2 threads). With 3 channels on one
-//! side, a matrix product would be mostly padding.
+//! - the transformer's two 9x9 convolutions (3 -> 8 and 8 -> 3 channels: a matrix product
+//!   would be mostly padding) are direct, on channel planes, by register blocks of 8 output
+//!   pixels times 3 or 4 output channels ([`Direct`]; explicit wasm SIMD, which LLVM left out);
+//!   a task per output row, so 3 channels still split evenly over the threads.
 //!
 //! Inference only: the same numbers as Burn's layers to float rounding (tested), from the same
 //! weights, converted once when the network is loaded. Timings: bench/README.md.
@@ -632,43 +632,226 @@ impl UpStage {
     }
 }
 
-/// The transformer's middle, channels last: from its first 9x9 convolution's output to the
-/// last one's. The two stride-2 3x3 convolutions down (patches and a matrix product), the five
-/// residual blocks (their 3x3 convolutions by [`Winograd3`]) and the two up stages (by
-/// [`UpStage`]), with their reflection padding, style norms, ReLU and sums in place; then the
-/// last 9x9 convolution on channel planes ([`Planar`]).
-pub struct Middle {
+/// Four floats as one SIMD value: wasm's `v128` where the build has SIMD (LLVM leaves
+/// [`Direct`]'s register blocks scalar on wasm otherwise), elsewhere an array the compiler
+/// vectorises by itself.
+#[derive(Clone, Copy)]
+struct F4(
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))] std::arch::wasm32::v128,
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))] [f32; 4],
+);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl F4 {
+    fn splat(v: f32) -> Self {
+        F4(std::arch::wasm32::f32x4_splat(v))
+    }
+
+    /// The first four values of `s`.
+    fn load(s: &[f32]) -> Self {
+        let s = &s[..4];
+        // SAFETY: `s` holds four floats; v128 loads need no alignment.
+        F4(unsafe { std::arch::wasm32::v128_load(s.as_ptr().cast()) })
+    }
+
+    /// `self + a b`.
+    fn mul_add(self, a: F4, b: F4) -> Self {
+        use std::arch::wasm32::{f32x4_add, f32x4_mul};
+        F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+    }
+
+    fn lanes(self) -> [f32; 4] {
+        use std::arch::wasm32::f32x4_extract_lane as lane;
+        [lane::<0>(self.0), lane::<1>(self.0), lane::<2>(self.0), lane::<3>(self.0)]
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+impl F4 {
+    fn splat(v: f32) -> Self {
+        F4([v; 4])
+    }
+
+    /// The first four values of `s`.
+    fn load(s: &[f32]) -> Self {
+        F4(s[..4].try_into().expect("four floats"))
+    }
+
+    /// `self + a b`.
+    fn mul_add(self, a: F4, b: F4) -> Self {
+        F4(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
+    }
+
+    fn lanes(self) -> [f32; 4] {
+        self.0
+    }
+}
+
+/// Channel planes reflection-padded by `p` pixels, each row `stride` floats long (zeros past
+/// the image's padded width, so that whole blocks of output pixels can be read).
+struct Planes {
+    c: usize,
+    h: usize,
+    w: usize,
+    stride: usize,
+    data: Vec<f32>,
+}
+
+impl Planes {
+    /// The image whose channel `ch` at `(y, x)` is `at(ch, y, x)` (`h` x `w`), padded by `p`.
+    fn reflected(c: usize, h: usize, w: usize, p: usize, stride: usize, at: impl Fn(usize, usize, usize) -> f32) -> Self {
+        assert!(h > p && w > p && stride >= w + 2 * p, "reflect: the image is larger than the padding");
+        let mirror = |i: usize, n: usize| match i {
+            _ if i < p => p - i,
+            _ if i >= n + p => 2 * n + p - 2 - i,
+            _ => i - p,
+        };
+        let (ph, pw) = (h + 2 * p, w + 2 * p);
+        let mut data = vec![0.0; c * ph * stride];
+        for ch in 0..c {
+            for py in 0..ph {
+                let (y, row) = (mirror(py, h), &mut data[(ch * ph + py) * stride..][..pw]);
+                for (px, v) in row.iter_mut().enumerate() {
+                    *v = at(ch, y, mirror(px, w));
+                }
+            }
+        }
+        Planes { c, h: ph, w: pw, stride, data }
+    }
+}
+
+/// A kxk convolution of few channels (stride 1, no padding) from channel planes, by blocks of
+/// `P` output pixels times `C` output channels kept in registers: each tap is one load of `P`
+/// inputs and `C` weights for `C P` multiply-adds (a loop over the image per tap would load
+/// and store every output again). The first 9x9 layer (3 -> 8 channels) and the last (8 -> 3).
+struct Direct {
+    k: usize,
+    cin: usize,
+    cout: usize,
+    /// `[c_out, c_in, k, k]`, as Burn keeps it.
+    w: Vec<f32>,
+    b: Vec<f32>,
+}
+
+/// Output pixels in a register block: two [`F4`]s.
+const PIXELS: usize = 8;
+
+impl Direct {
+    fn new(conv: &Conv2d) -> Self {
+        let [cout, cin, kh, kw] = conv.weight.dims();
+        assert!(kh == kw && conv.stride == [1, 1] && conv.padding == PaddingConfig2d::Valid, "a square valid convolution of stride 1");
+        Direct { k: kh, cin, cout, w: floats(conv.weight.val()), b: bias(conv, cout) }
+    }
+
+    /// The row stride input planes need for blocks of `P` output pixels over `w` input pixels.
+    fn stride(&self, w: usize) -> usize {
+        (w - self.k + 1).next_multiple_of(PIXELS) + self.k - 1
+    }
+
+    /// `x` to `[h - k + 1, w - k + 1, c_out]`, channels last, then `activation`; output
+    /// channels `C` at a time (`C` divides `c_out`).
+    fn forward<const C: usize>(&self, x: &Planes, activation: Option<fn(&mut [f32])>) -> Map {
+        let (k, cin, cout) = (self.k, self.cin, self.cout);
+        assert!(x.c == cin && cout % C == 0 && x.stride >= self.stride(x.w), "direct: shapes");
+        let (oh, ow) = (x.h - k + 1, x.w - k + 1);
+        // Each block of `C` output channels' weights, tap by tap, each already in every lane:
+        // `[c_in, k, k, C]`.
+        let blocks: Vec<Vec<F4>> = (0..cout / C)
+            .map(|block| {
+                let mut w = Vec::with_capacity(cin * k * k * C);
+                for tap in 0..cin * k * k {
+                    w.extend((0..C).map(|c| F4::splat(self.w[(block * C + c) * cin * k * k + tap])));
+                }
+                w
+            })
+            .collect();
+        let mut out = vec![0.0; oh * ow * cout];
+        for_each_chunk(&mut out, ow * cout, |oy, row| {
+            // Whole blocks of `P` pixels (a constant count keeps `acc` in registers), trimmed
+            // after.
+            let mut wide = vec![0.0; ow.next_multiple_of(PIXELS) * cout];
+            for (block, weights) in blocks.iter().enumerate() {
+                let bias: [f32; C] = std::array::from_fn(|c| self.b[block * C + c]);
+                for x0 in (0..ow).step_by(PIXELS) {
+                    let mut acc: [[F4; 2]; C] = std::array::from_fn(|c| [F4::splat(bias[c]); 2]);
+                    for ci in 0..cin {
+                        for ky in 0..k {
+                            let line = &x.data[(ci * x.h + oy + ky) * x.stride + x0..][..PIXELS + k - 1];
+                            let taps = &weights[(ci * k + ky) * k * C..][..k * C];
+                            for kx in 0..k {
+                                let v = [F4::load(&line[kx..]), F4::load(&line[kx + 4..])];
+                                for (a, &w) in acc.iter_mut().zip(&taps[kx * C..][..C]) {
+                                    *a = [a[0].mul_add(w, v[0]), a[1].mul_add(w, v[1])];
+                                }
+                            }
+                        }
+                    }
+                    let pixels = &mut wide[x0 * cout..][..PIXELS * cout];
+                    for (c, [a0, a1]) in acc.iter().enumerate() {
+                        for (p, v) in a0.lanes().into_iter().chain(a1.lanes()).enumerate() {
+                            pixels[p * cout + block * C + c] = v;
+                        }
+                    }
+                }
+            }
+            row.copy_from_slice(&wide[..ow * cout]);
+        });
+        if let Some(activation) = activation {
+            activation(&mut out);
+        }
+        Map { h: oh, w: ow, c: cout, data: out }
+    }
+}
+
+/// The logistic function in place.
+fn sigmoid(values: &mut [f32]) {
+    for v in values {
+        *v = 1.0 / (1.0 + (-*v).exp());
+    }
+}
+
+/// The transformer, channels last: the first 9x9 convolution ([`Direct`]), the two stride-2
+/// 3x3 convolutions down (patches and a matrix product), the five residual blocks (their 3x3
+/// convolutions by [`Winograd3`]), the two up stages (by [`UpStage`]) and the last 9x9
+/// convolution ([`Direct`]), with their reflection padding, style norms, ReLU, sums and the
+/// final logistic in place.
+pub struct Transform {
+    first: Direct,
     down: [(Window, Dense); 2],
     residual: Vec<[Winograd3; 2]>,
     up: [UpStage; 2],
-    last: Planar,
+    last: Direct,
 }
 
-impl std::fmt::Debug for Middle {
+impl std::fmt::Debug for Transform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "channels_last::Middle({} residual blocks)", self.residual.len())
+        write!(f, "channels_last::Transform({} residual blocks)", self.residual.len())
     }
 }
 
-impl Middle {
+impl Transform {
     pub fn new(net: &Transformer) -> Self {
         let down = |conv: &Conv2d| (Window::new(conv), Dense::patches(conv));
-        Middle {
-            down: [down(&net.contract.conv2), down(&net.contract.conv3)],
+        let (c, e) = (&net.contract, &net.expand);
+        Transform {
+            first: Direct::new(&c.conv1),
+            down: [down(&c.conv2), down(&c.conv3)],
             residual: net.residual.iter().map(|b| [Winograd3::new(&b.conv1), Winograd3::new(&b.conv2)]).collect(),
-            up: [UpStage::new(&net.expand.conv1), UpStage::new(&net.expand.conv2)],
-            last: Planar::new(&net.expand.conv3),
+            up: [UpStage::new(&e.conv1), UpStage::new(&e.conv2)],
+            last: Direct::new(&e.conv3),
         }
     }
 
-    /// What `net` (whose convolutions made this) computes from its first convolution's output
-    /// `x` (`[1, 8, h, w]`, after ReLU) with `style` up to its last convolution's output
-    /// (before that one's norm): `[1, 3, h, w]`.
-    pub fn forward(&self, net: &Transformer, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
-        let device = x.device();
-        let [n, c, h, w] = x.dims();
+    /// What `net` (whose convolutions made this) computes: `rgb` `[1, 3, h, w]` repainted with
+    /// `style`, the same shape.
+    pub fn forward(&self, net: &Transformer, rgb: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
+        let device = rgb.device();
+        let [n, c, h, w] = rgb.dims();
         assert_eq!(n, 1, "one image");
-        let mut x = Map { h, w, c, data: floats(x.permute([0, 2, 3, 1])) };
+        let rgb = floats(rgb);
+        let stride = self.first.stride(w + 8);
+        let x = Planes::reflected(c, h, w, 4, stride, |ch, y, x| rgb[(ch * h + y) * w + x]);
+        let mut x = self.first.forward::<4>(&x, Some(relu));
         for (window, conv) in &self.down {
             x = conv.forward(&patches3(&reflect(&x, 1), *window), None, Some(relu));
         }
@@ -683,12 +866,16 @@ impl Middle {
             norm(&mut out, &block.norm2, false);
             x.data.iter_mut().zip(&out.data).for_each(|(a, b)| *a += b);
         }
-        for (up, style_norm) in self.up.iter().zip([&net.expand.norm1, &net.expand.norm2]) {
+        let e = &net.expand;
+        for (up, style_norm) in self.up.iter().zip([&e.norm1, &e.norm2]) {
             x = up.forward(&x);
             norm(&mut x, style_norm, true);
         }
-        let x = reflect(&x, 4);
-        // Channels first for the last convolution: 8 input and 3 output channels.
+        let stride = self.last.stride(x.w + 8);
+        let x = Planes::reflected(x.c, x.h, x.w, 4, stride, |ch, y, xx| x.data[(y * x.w + xx) * x.c + ch]);
+        let mut x = self.last.forward::<3>(&x, None);
+        norm(&mut x, &e.norm3, false);
+        sigmoid(&mut x.data);
         let pixels = x.h * x.w;
         let mut planes = vec![0.0; x.data.len()];
         for (p, values) in x.data.chunks_exact(x.c).enumerate() {
@@ -696,52 +883,7 @@ impl Middle {
                 planes[ch * pixels + p] = *v;
             }
         }
-        let (out, oh, ow) = self.last.forward(&planes, x.h, x.w);
-        Tensor::from_data(TensorData::new(out, [1, self.last.cout, oh, ow]), &device)
-    }
-}
-
-/// A convolution of few channels (stride 1, no padding) on channel planes: each output row is
-/// the bias plus, for every input channel and kernel tap, a weighted input row. One output
-/// channel's row per task, so that 3 output channels still split evenly over the threads.
-struct Planar {
-    cin: usize,
-    cout: usize,
-    k: usize,
-    /// `[c_out, c_in, k, k]`, as Burn keeps it.
-    w: Vec<f32>,
-    b: Vec<f32>,
-}
-
-impl Planar {
-    fn new(conv: &Conv2d) -> Self {
-        let [cout, cin, kh, kw] = conv.weight.dims();
-        assert!(kh == kw && conv.stride == [1, 1] && conv.padding == PaddingConfig2d::Valid, "a square valid convolution of stride 1");
-        Planar { cin, cout, k: kh, w: floats(conv.weight.val()), b: bias(conv, cout) }
-    }
-
-    /// `planes` (`c_in` planes of `h` x `w`) to `c_out` planes of `h - k + 1` x `w - k + 1`.
-    fn forward(&self, planes: &[f32], h: usize, w: usize) -> (Vec<f32>, usize, usize) {
-        let k = self.k;
-        assert_eq!(planes.len(), self.cin * h * w, "planes");
-        let (oh, ow) = (h - k + 1, w - k + 1);
-        let mut out = vec![0.0; self.cout * oh * ow];
-        for_each_chunk(&mut out, ow, |i, row| {
-            let (co, oy) = (i / oh, i % oh);
-            row.fill(self.b[co]);
-            for ci in 0..self.cin {
-                for ky in 0..k {
-                    let input = &planes[(ci * h + oy + ky) * w..][..w];
-                    let weights = &self.w[((co * self.cin + ci) * k + ky) * k..][..k];
-                    for (kx, &weight) in weights.iter().enumerate() {
-                        for (o, v) in row.iter_mut().zip(&input[kx..kx + ow]) {
-                            *o += weight * v;
-                        }
-                    }
-                }
-            }
-        });
-        (out, oh, ow)
+        Tensor::from_data(TensorData::new(planes, [1, x.c, x.h, x.w]), &device)
     }
 }
 
@@ -770,24 +912,25 @@ mod tests {
     }
 
     #[test]
-    fn the_middle_channels_last_is_the_residual_blocks_and_up_stages() {
+    fn the_transformer_channels_last_is_the_layer_by_layer_one() {
         let device = Device::flex();
         let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/instant-style.safetensors")).unwrap();
         let net = InstantStyle::from_safetensors(bytes, &device).unwrap().transformer;
-        let middle = net.channels_last.as_ref().expect("loaded on the CPU, the middle runs channels last");
+        assert!(net.channels_last.is_some(), "loaded on the CPU, the transformer runs channels last");
         // Sides 4 x odd: at a quarter, the last row and column of Winograd's 2x2 blocks lie
         // half outside.
-        let x = Tensor::cat((0..3).map(|k| reference_input(36, 52, k, &device)).collect(), 1).slice([0..1, 0..8, 0..36, 0..52]);
+        let rgb = reference_input(36, 52, 0, &device);
         let style: Vec<f32> = (0..STYLE_DIM).map(|i| ((i * 7) % 13) as f32 / 13.0 - 0.5).collect();
         let style = Tensor::<1>::from_floats(style.as_slice(), &device).reshape([1, STYLE_DIM]);
-        let by_layers = crate::instant::reflect(net.middle_by_layers(x.clone(), style.clone()), 4);
-        let want = floats(crate::instant::conv_by_fours(&net.expand.conv3, by_layers));
-        let got = middle.forward(&net, x, style);
+        let want = floats(net.forward_channels_first(rgb.clone(), style.clone()));
+        let got = net.forward(rgb, style);
         assert_eq!(got.dims(), [1, 3, 36, 52]);
         let got = floats(got);
-        let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         for (g, w) in got.iter().zip(&want) {
-            assert!((g - w).abs() <= 1e-4 * scale, "{g} vs {w} (largest {scale})");
+            assert!((g - w).abs() <= 1e-5, "{g} vs {w}");
         }
+        // Not a flat picture.
+        let spread = want.iter().fold(0.0f32, |m, v| m.max(v - want[0]).max(want[0] - v));
+        assert!(spread > 0.1, "spread {spread}");
     }
 }

@@ -261,7 +261,7 @@ impl ResidualBlock {
 /// Down to a quarter of the side: 9x9 (8 channels), then two stride-2 3x3 (16, 32); ReLU each.
 #[derive(Module, Debug)]
 pub struct Contract {
-    conv1: Conv2d,
+    pub(crate) conv1: Conv2d,
     pub(crate) conv2: Conv2d,
     pub(crate) conv3: Conv2d,
 }
@@ -274,7 +274,7 @@ pub struct Expand {
     pub(crate) conv2: Conv2d,
     pub(crate) norm2: StyleNorm,
     pub(crate) conv3: Conv2d,
-    norm3: StyleNorm,
+    pub(crate) norm3: StyleNorm,
 }
 
 /// The transformer network.
@@ -283,10 +283,10 @@ pub struct Transformer {
     pub(crate) contract: Contract,
     pub(crate) residual: Vec<ResidualBlock>,
     pub(crate) expand: Expand,
-    /// The residual blocks' and up stages' convolutions laid out for the CPU
-    /// ([`crate::channels_last`]), once loaded by [`InstantStyle::from_safetensors`].
+    /// The same weights laid out for the CPU ([`crate::channels_last`]), once loaded by
+    /// [`InstantStyle::from_safetensors`].
     #[module(skip)]
-    pub(crate) channels_last: Option<Arc<channels_last::Middle>>,
+    pub(crate) channels_last: Option<Arc<channels_last::Transform>>,
 }
 
 impl Transformer {
@@ -320,27 +320,26 @@ impl Transformer {
     /// Repaints `[1, 3, h, w]` RGB in [0, 1] (sides multiples of 4) with `style` `[1,
     /// STYLE_DIM]`: the same shape, in [0, 1].
     pub fn forward(&self, rgb: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
-        let x = relu(self.contract.conv1.forward(reflect(rgb, 4)));
-        let e = &self.expand;
-        let x = match &self.channels_last {
-            Some(middle) if x.device() == Device::flex() => middle.forward(self, x, style.clone()),
-            _ => conv_by_fours(&e.conv3, reflect(self.middle_by_layers(x, style.clone()), 4)),
-        };
-        sigmoid(e.norm3.forward(x, style))
+        match &self.channels_last {
+            Some(transform) if rgb.device() == Device::flex() => transform.forward(self, rgb, style),
+            _ => self.forward_channels_first(rgb, style),
+        }
     }
 
-    /// The layers between the first and the last 9x9 convolutions, one by one with Burn's
-    /// modules: down twice, the residual blocks, up twice.
-    pub(crate) fn middle_by_layers(&self, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
-        let c = &self.contract;
+    /// [`Transformer::forward`] layer by layer with Burn's modules (on WebGPU; the reference
+    /// for the CPU's channels-last path): down three times, the residual blocks, up three times.
+    pub(crate) fn forward_channels_first(&self, rgb: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
+        let (c, e) = (&self.contract, &self.expand);
+        let x = relu(c.conv1.forward(reflect(rgb, 4)));
         let x = relu(c.conv2.forward(reflect(x, 1)));
         let mut x = relu(c.conv3.forward(reflect(x, 1)));
         for block in &self.residual {
             x = block.forward(x, style.clone());
         }
-        let e = &self.expand;
         let x = relu(e.norm1.forward(up_conv(&e.conv1, x), style.clone()));
-        relu(e.norm2.forward(up_conv(&e.conv2, x), style))
+        let x = relu(e.norm2.forward(up_conv(&e.conv2, x), style.clone()));
+        let x = conv_by_fours(&e.conv3, reflect(x, 4));
+        sigmoid(e.norm3.forward(x, style))
     }
 }
 
@@ -362,7 +361,7 @@ impl InstantStyle {
         let mut net = load_half(InstantStyle::new(device), bytes, "instant style network")?;
         if *device == Device::flex() {
             net.predictor.channels_last = Some(Arc::new(channels_last::Predictor::new(&net.predictor)));
-            net.transformer.channels_last = Some(Arc::new(channels_last::Middle::new(&net.transformer)));
+            net.transformer.channels_last = Some(Arc::new(channels_last::Transform::new(&net.transformer)));
         }
         Ok(net)
     }
