@@ -12,8 +12,8 @@
 //!   channels vectorises;
 //! - the predictor's stem and the transformer's two stride-2 convolutions gather each output
 //!   pixel's 3x3 inputs into a row, then one matrix product;
-//! - the residual blocks' 3x3 convolutions (32 -> 32 channels) use Winograd's F(2x2, 3x3):
-//!   16 products per 2x2 outputs instead of 36, as 16 matrix products over the whole image;
+//! - the residual blocks' 3x3 convolutions (32 -> 32 channels) use Winograd's F(4x4, 3x3):
+//!   36 products per 4x4 outputs instead of 144, as 36 matrix products over the whole image;
 //! - the up stages are four 2x2 convolutions of the small image, one per output phase
 //!   ([`crate::model::phase_conv3`]), each two matrix products read straight from it;
 //! - norms, ReLU, padding and sums are loops over whole buffers, in place where they can be.
@@ -337,23 +337,69 @@ impl Predictor {
     }
 }
 
-/// The four rows `[s], [4 + s], [8 + s], [12 + s]` (each `c` long) of a 4x4 block of vectors.
-fn rows4(e: &mut [f32], s: usize, c: usize) -> [&mut [f32]; 4] {
-    let (r0, rest) = e.split_at_mut(4 * c);
-    let (r1, rest) = rest.split_at_mut(4 * c);
-    let (r2, r3) = rest.split_at_mut(4 * c);
-    [&mut r0[s * c..][..c], &mut r1[s * c..][..c], &mut r2[s * c..][..c], &mut r3[s * c..][..c]]
+/// Winograd's F(4x4, 3x3) (Lavin and Gray 2015): the kernel transform `G` (6x3). The input
+/// transform `B^T` and the output transform `A^T` are [`input_transform`] and
+/// [`output_transform`].
+const G: [[f32; 3]; 6] = [
+    [0.25, 0.0, 0.0],
+    [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+    [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+    [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+    [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+    [0.0, 0.0, 1.0],
+];
+
+/// `out` (six vectors of `c`) `= B^T d` for six vectors `d` of a block's row or column, with
+/// `B^T` = `[4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+/// 0 4 0 -5 0 1]`, factored.
+fn input_transform(out: &mut [f32], d: [&[f32]; 6]) {
+    let c = out.len() / 6;
+    let [d0, d1, d2, d3, d4, d5] = d.map(|d| &d[..c]);
+    let (o0, rest) = out.split_at_mut(c);
+    let (o1, rest) = rest.split_at_mut(c);
+    let (o2, rest) = rest.split_at_mut(c);
+    let (o3, rest) = rest.split_at_mut(c);
+    let (o4, o5) = rest.split_at_mut(c);
+    for ch in 0..c {
+        let (a, b) = (d4[ch] - 4.0 * d2[ch], d3[ch] - 4.0 * d1[ch]);
+        let (p, q) = (d4[ch] - d2[ch], 2.0 * (d3[ch] - d1[ch]));
+        o0[ch] = 4.0 * d0[ch] - 5.0 * d2[ch] + d4[ch];
+        o1[ch] = a + b;
+        o2[ch] = a - b;
+        o3[ch] = p + q;
+        o4[ch] = p - q;
+        o5[ch] = 4.0 * d1[ch] - 5.0 * d3[ch] + d5[ch];
+    }
 }
 
-/// A 3x3 convolution of stride 1 over an already padded input, by Winograd's minimal
-/// filtering F(2x2, 3x3) (Lavin and Gray 2015): each 2x2 block of outputs from its 4x4 block of
-/// inputs with 16 products per input and output channel instead of 36. The input blocks and
-/// the kernels are transformed (`B^T d B`, `G g G^T`), multiplied as 16 matrix products over
-/// all blocks at once, and transformed back (`A^T m A`).
+/// `out` (four vectors of `c`) `= A^T m` (plus `bias`) for six vectors `m`, with `A^T` =
+/// `[1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]`, factored.
+fn output_transform(out: &mut [f32], m: [&[f32]; 6], bias: &[f32]) {
+    let c = out.len() / 4;
+    let [m0, m1, m2, m3, m4, m5] = m.map(|m| &m[..c]);
+    let bias = &bias[..c];
+    let (o0, rest) = out.split_at_mut(c);
+    let (o1, rest) = rest.split_at_mut(c);
+    let (o2, o3) = rest.split_at_mut(c);
+    for ch in 0..c {
+        let (s12, d12) = (m1[ch] + m2[ch], m1[ch] - m2[ch]);
+        let (s34, d34) = (m3[ch] + m4[ch], m3[ch] - m4[ch]);
+        o0[ch] = m0[ch] + s12 + s34 + bias[ch];
+        o1[ch] = d12 + 2.0 * d34 + bias[ch];
+        o2[ch] = s12 + 4.0 * s34 + bias[ch];
+        o3[ch] = d12 + 8.0 * d34 + m5[ch] + bias[ch];
+    }
+}
+
+/// A 3x3 convolution of stride 1 over an already padded input, by Winograd's minimal filtering
+/// F(4x4, 3x3): each 4x4 block of outputs from its 6x6 block of inputs with 36 products per
+/// input and output channel instead of 144. The input blocks and the kernels are transformed
+/// (`B^T d B`, `G g G^T`), multiplied as 36 matrix products over all blocks at once, and
+/// transformed back (`A^T m A`).
 struct Winograd3 {
     cin: usize,
     cout: usize,
-    /// The transformed kernels, `[16, c_in, c_out]`.
+    /// The transformed kernels, `[36, c_in, c_out]`.
     u: Vec<f32>,
     b: Vec<f32>,
 }
@@ -363,16 +409,15 @@ impl Winograd3 {
         let [cout, cin, kh, kw] = conv.weight.dims();
         assert!(kh == 3 && kw == 3 && conv.stride == [1, 1], "a 3x3 convolution of stride 1");
         let g = floats(conv.weight.val());
-        const G: [[f32; 3]; 4] = [[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]];
-        let mut u = vec![0.0; 16 * cin * cout];
+        let mut u = vec![0.0; 36 * cin * cout];
         for co in 0..cout {
             for ci in 0..cin {
                 let k = &g[(co * cin + ci) * 9..][..9];
-                // G g: 4x3, then (G g) G^T: 4x4.
-                let gk: [[f32; 3]; 4] = std::array::from_fn(|i| std::array::from_fn(|j| (0..3).map(|r| G[i][r] * k[r * 3 + j]).sum()));
-                for i in 0..4 {
-                    for l in 0..4 {
-                        u[((i * 4 + l) * cin + ci) * cout + co] = (0..3).map(|j| gk[i][j] * G[l][j]).sum();
+                // G g: 6x3, then (G g) G^T: 6x6 (in f64: the fractions round once).
+                let gk: [[f64; 3]; 6] = std::array::from_fn(|i| std::array::from_fn(|j| (0..3).map(|r| G[i][r] as f64 * k[r * 3 + j] as f64).sum()));
+                for i in 0..6 {
+                    for l in 0..6 {
+                        u[((i * 6 + l) * cin + ci) * cout + co] = (0..3).map(|j| gk[i][j] * G[l][j] as f64).sum::<f64>() as f32;
                     }
                 }
             }
@@ -385,83 +430,50 @@ impl Winograd3 {
         let (c, cout) = (self.cin, self.cout);
         assert_eq!(x.c, c, "channels in");
         let (oh, ow) = (x.h - 2, x.w - 2);
-        let (th, tw) = (oh.div_ceil(2), ow.div_ceil(2));
+        let (th, tw) = (oh.div_ceil(4), ow.div_ceil(4));
         let tiles = th * tw;
-        // V = B^T d B for every block d, a vector of channels at a time: `[tiles, 16, c_in]`,
+        // V = B^T d B for every block d, a vector of channels at a time: `[tiles, 36, c_in]`,
         // a row of blocks per task.
-        let mut v = vec![0.0; 16 * tiles * c];
+        let mut v = vec![0.0; 36 * tiles * c];
         let zeros = vec![0.0; c];
-        for_each_chunk(&mut v, 16 * tw * c, |ty, blocks| {
-            let mut e = vec![0.0; 16 * c];
-            for (tx, block) in blocks.chunks_exact_mut(16 * c).enumerate() {
-                let (y0, x0) = (2 * ty, 2 * tx);
+        for_each_chunk(&mut v, 36 * tw * c, |ty, blocks| {
+            // B^T d by columns, column `s` at `e[6 s c..]`.
+            let mut e = vec![0.0; 36 * c];
+            for (tx, block) in blocks.chunks_exact_mut(36 * c).enumerate() {
+                let (y0, x0) = (4 * ty, 4 * tx);
                 let d = |r: usize, s: usize| {
                     let (y, xx) = (y0 + r, x0 + s);
                     if y < x.h && xx < x.w { &x.data[(y * x.w + xx) * c..][..c] } else { &zeros[..] }
                 };
-                // e = B^T d, by columns of the block: e[r][s] at e[(r * 4 + s) * c..].
-                for s in 0..4 {
-                    let (d0, d1, d2, d3) = (d(0, s), d(1, s), d(2, s), d(3, s));
-                    let [e0, e1, e2, e3] = rows4(&mut e, s, c);
-                    for ch in 0..c {
-                        e0[ch] = d0[ch] - d2[ch];
-                        e1[ch] = d1[ch] + d2[ch];
-                        e2[ch] = d2[ch] - d1[ch];
-                        e3[ch] = d1[ch] - d3[ch];
-                    }
+                for (s, column) in e.chunks_exact_mut(6 * c).enumerate() {
+                    input_transform(column, std::array::from_fn(|r| d(r, s)));
                 }
-                // V = e B, by rows.
-                for (row, out) in e.chunks_exact(4 * c).zip(block.chunks_exact_mut(4 * c)) {
-                    let (e0, e1, e2, e3) = (&row[..c], &row[c..2 * c], &row[2 * c..3 * c], &row[3 * c..]);
-                    let (o0, rest) = out.split_at_mut(c);
-                    let (o1, rest) = rest.split_at_mut(c);
-                    let (o2, o3) = rest.split_at_mut(c);
-                    for ch in 0..c {
-                        o0[ch] = e0[ch] - e2[ch];
-                        o1[ch] = e1[ch] + e2[ch];
-                        o2[ch] = e2[ch] - e1[ch];
-                        o3[ch] = e1[ch] - e3[ch];
-                    }
+                // Then times B by rows: V[r][l] at `block[(6 r + l) c..]`.
+                for (r, row) in block.chunks_exact_mut(6 * c).enumerate() {
+                    input_transform(row, std::array::from_fn(|s| &e[(6 * s + r) * c..][..c]));
                 }
             }
         });
-        // M_k = V_k U_k, `[16, tiles, c_out]`, a product per task.
-        let mut m = vec![0.0; 16 * tiles * cout];
+        // M_k = V_k U_k, `[36, tiles, c_out]`, a product per task.
+        let mut m = vec![0.0; 36 * tiles * cout];
         for_each_chunk(&mut m, tiles * cout, |k, mk| {
-            matmul_strided(mk, cout, &v[k * c..], 16 * c, &self.u[k * c * cout..][..c * cout], tiles, c, cout, false);
+            matmul_strided(mk, cout, &v[k * c..], 36 * c, &self.u[k * c * cout..][..c * cout], tiles, c, cout, false);
         });
         // Y = A^T M A plus the bias, a vector of channels at a time, a row of blocks per task.
         let mut out = vec![0.0; oh * ow * cout];
-        for_each_chunk(&mut out, 2 * ow * cout, |ty, rows| {
-            let mut t = vec![0.0; 8 * cout];
+        let no_bias = vec![0.0; cout];
+        for_each_chunk(&mut out, 4 * ow * cout, |ty, rows| {
+            // A^T M by columns, column `j` at `t[4 j c_out..]`; then times A by rows.
+            let (mut t, mut y) = (vec![0.0; 24 * cout], vec![0.0; 4 * cout]);
             for tx in 0..tw {
                 let tile = ty * tw + tx;
-                let m = |i: usize, j: usize| &m[((i * 4 + j) * tiles + tile) * cout..][..cout];
-                // t = A^T M: t[i][j] at t[(i * 4 + j) * cout..].
-                let (t0, t1) = t.split_at_mut(4 * cout);
-                for j in 0..4 {
-                    let (m0, m1, m2, m3) = (m(0, j), m(1, j), m(2, j), m(3, j));
-                    let (t0, t1) = (&mut t0[j * cout..][..cout], &mut t1[j * cout..][..cout]);
-                    for co in 0..cout {
-                        t0[co] = m0[co] + m1[co] + m2[co];
-                        t1[co] = m1[co] - m2[co] - m3[co];
-                    }
+                for (j, column) in t.chunks_exact_mut(4 * cout).enumerate() {
+                    output_transform(column, std::array::from_fn(|r| &m[((6 * r + j) * tiles + tile) * cout..][..cout]), &no_bias);
                 }
-                // Y = t A, plus the bias.
+                let width = 4.min(ow - 4 * tx) * cout;
                 for (i, row) in rows.chunks_exact_mut(ow * cout).enumerate() {
-                    let t = &t[i * 4 * cout..][..4 * cout];
-                    let (t0, t1, t2, t3) = (&t[..cout], &t[cout..2 * cout], &t[2 * cout..3 * cout], &t[3 * cout..]);
-                    let x0 = 2 * tx;
-                    let o = &mut row[x0 * cout..][..cout];
-                    for co in 0..cout {
-                        o[co] = t0[co] + t1[co] + t2[co] + self.b[co];
-                    }
-                    if x0 + 1 < ow {
-                        let o = &mut row[(x0 + 1) * cout..][..cout];
-                        for co in 0..cout {
-                            o[co] = t1[co] - t2[co] - t3[co] + self.b[co];
-                        }
-                    }
+                    output_transform(&mut y, std::array::from_fn(|l| &t[(4 * l + i) * cout..][..cout]), &self.b);
+                    row[4 * tx * cout..][..width].copy_from_slice(&y[..width]);
                 }
             }
         });
