@@ -561,31 +561,21 @@ fn style_norm(x: &mut Map, gamma: &[f32], beta: &[f32], relu: bool) {
     apply(tail);
 }
 
-/// `x` with its edge pixels repeated once on every side.
-fn edge1(x: &Map) -> Map {
-    let (h, w, c) = (x.h, x.w, x.c);
-    let mut out = Vec::with_capacity((h + 2) * (w + 2) * c);
-    for py in 0..h + 2 {
-        let row = &x.data[py.saturating_sub(1).min(h - 1) * w * c..][..w * c];
-        out.extend_from_slice(&row[..c]);
-        out.extend_from_slice(row);
-        out.extend_from_slice(&row[(w - 1) * c..]);
-    }
-    Map { h: h + 2, w: w + 2, c, data: out }
-}
-
 /// An up stage (nearest x2, mirrored by one pixel, 3x3) by phases, as
 /// [`crate::model::phase_conv3`] computes it: output pixel `(2i + a, 2j + b)` is a 2x2
-/// convolution of the edge-padded small image at `(i + a, j + b)`. Each phase and kernel row is
-/// one matrix product read straight from the padded image (rows of `2 c_in` values `c_in`
-/// apart, two junk pixels per row where it wraps), so nothing is gathered first.
+/// convolution of the edge-padded small image at `(i + a, j + b)`. Computed like [`Direct`]:
+/// from channel planes, by register blocks of 8 small pixels times 4 output channels.
 struct UpStage {
     cin: usize,
     cout: usize,
-    /// Phase `a * 2 + b`, kernel row `r`: `[2 c_in, c_out]` (column tap, then input channel).
-    w: [[Vec<f32>; 2]; 4],
+    /// Phase `a * 2 + b`: register blocks of 4 output channels, `[c_in, 2, 2, 4]` each (input
+    /// channel, kernel row, kernel column).
+    w: [Vec<Vec<F4>>; 4],
     b: Vec<f32>,
 }
+
+/// Output channels in an up stage's register block.
+const UP_CHANNELS: usize = 4;
 
 impl UpStage {
     fn new(conv: &Conv2d) -> Self {
@@ -594,19 +584,11 @@ impl UpStage {
         let g = floats(conv.weight.val());
         let taps = crate::model::phase_taps();
         let w = std::array::from_fn(|phase| {
-            std::array::from_fn(|r| {
-                let mut k = vec![0.0; 2 * cin * cout];
-                for c in 0..2 {
-                    let column = (phase * 2 + r) * 2 + c;
-                    for tap in (0..9).filter(|tap| taps[tap * 16 + column] != 0.0) {
-                        for ci in 0..cin {
-                            for co in 0..cout {
-                                k[(c * cin + ci) * cout + co] += g[(co * cin + ci) * 9 + tap];
-                            }
-                        }
-                    }
-                }
-                k
+            // Tap `(ci * 2 + r) * 2 + c`: the sum of the 3x3 weights phase_taps maps onto it.
+            weight_blocks::<UP_CHANNELS>(cin * 4, cout, |tap, co| {
+                let (ci, r, c) = (tap / 4, tap / 2 % 2, tap % 2);
+                let column = (phase * 2 + r) * 2 + c;
+                (0..9).filter(|t| taps[t * 16 + column] != 0.0).map(|t| g[(co * cin + ci) * 9 + t]).sum()
             })
         });
         UpStage { cin, cout, w, b: bias(conv, cout) }
@@ -614,32 +596,41 @@ impl UpStage {
 
     /// `[h, w, c_in]` to `[2h, 2w, c_out]`.
     fn forward(&self, x: &Map) -> Map {
-        let (cin, cout) = (self.cin, self.cout);
+        const C: usize = UP_CHANNELS;
+        let (cin, cout, h, w) = (self.cin, self.cout, x.h, x.w);
         assert_eq!(x.c, cin, "channels in");
-        let (h, w) = (x.h, x.w);
-        let padded = edge1(x);
-        let stride = w + 2;
-        // Small pixel (i, j) is row i * stride + j of each phase's product.
-        let rows = (h - 1) * stride + w;
+        // Blocks of 8 pixels from column `b` on read up to 2 past the block.
+        let planes = Planes::from_map(x, 1, w.next_multiple_of(PIXELS) + 2, clamped);
+        let wide = 2 * w.next_multiple_of(PIXELS) * cout;
         let mut out = vec![0.0; 4 * h * w * cout];
-        for (phase, kernel) in self.w.iter().enumerate() {
-            let (a, b) = (phase / 2, phase % 2);
-            let mut product = vec![0.0; rows * cout];
-            for (r, k) in kernel.iter().enumerate() {
-                let input = &padded.data[((a + r) * stride + b) * cin..];
-                matmul_strided(&mut product, cout, input, cin, k, rows, 2 * cin, cout, r == 1);
-            }
-            for i in 0..h {
-                let line = &mut out[(2 * i + a) * 2 * w * cout..][..2 * w * cout];
-                for j in 0..w {
-                    let from = &product[(i * stride + j) * cout..][..cout];
-                    let to = &mut line[(2 * j + b) * cout..][..cout];
-                    for ((t, f), bias) in to.iter_mut().zip(from).zip(&self.b) {
-                        *t = f + bias;
+        // A small row `i` per task: output rows `2i` and `2i + 1`.
+        for_each_chunk(&mut out, 4 * w * cout, |i, rows| {
+            let mut two = vec![0.0; 2 * wide];
+            for (phase, blocks) in self.w.iter().enumerate() {
+                let (a, b) = (phase / 2, phase % 2);
+                for (block, weights) in blocks.iter().enumerate() {
+                    let bias: [f32; C] = std::array::from_fn(|c| self.b[block * C + c]);
+                    for x0 in (0..w).step_by(PIXELS) {
+                        let mut acc: [[F4; 2]; C] = std::array::from_fn(|c| [F4::splat(bias[c]); 2]);
+                        for ci in 0..cin {
+                            for r in 0..2 {
+                                let line = &planes.data[(ci * planes.h + i + a + r) * planes.stride + x0 + b..][..PIXELS + 1];
+                                accumulate(&mut acc, line, &weights[(ci * 2 + r) * 2 * C..][..2 * C]);
+                            }
+                        }
+                        let row = &mut two[a * wide..][..wide];
+                        for (c, [a0, a1]) in acc.iter().enumerate() {
+                            for (p, v) in a0.lanes().into_iter().chain(a1.lanes()).enumerate() {
+                                row[(2 * (x0 + p) + b) * cout + block * C + c] = v;
+                            }
+                        }
                     }
                 }
             }
-        }
+            for (row, from) in rows.chunks_exact_mut(2 * w * cout).zip(two.chunks_exact(wide)) {
+                row.copy_from_slice(&from[..2 * w * cout]);
+            }
+        });
         Map { h: 2 * h, w: 2 * w, c: cout, data: out }
     }
 }
@@ -699,8 +690,8 @@ impl F4 {
     }
 }
 
-/// Channel planes reflection-padded by `p` pixels, each row `stride` floats long (zeros past
-/// the image's padded width, so that whole blocks of output pixels can be read).
+/// Channel planes padded by `p` pixels, each row `stride` floats long (zeros past the image's
+/// padded width, so that whole blocks of output pixels can be read).
 struct Planes {
     c: usize,
     h: usize,
@@ -709,27 +700,69 @@ struct Planes {
     data: Vec<f32>,
 }
 
+/// Where padded row or column `i` (of `n` inside, padded by `p`) is read from: mirrored
+/// (reflection padding) or the edge repeated.
+fn mirrored(i: usize, n: usize, p: usize) -> usize {
+    match i {
+        _ if i < p => p - i,
+        _ if i >= n + p => 2 * n + p - 2 - i,
+        _ => i - p,
+    }
+}
+
+fn clamped(i: usize, n: usize, p: usize) -> usize {
+    i.saturating_sub(p).min(n - 1)
+}
+
 impl Planes {
-    /// The image whose channel `ch` at `(y, x)` is `at(ch, y, x)` (`h` x `w`), padded by `p`.
-    fn reflected(c: usize, h: usize, w: usize, p: usize, stride: usize, at: impl Fn(usize, usize, usize) -> f32) -> Self {
-        assert!(h > p && w > p && stride >= w + 2 * p, "reflect: the image is larger than the padding");
-        let mirror = |i: usize, n: usize| match i {
-            _ if i < p => p - i,
-            _ if i >= n + p => 2 * n + p - 2 - i,
-            _ => i - p,
-        };
+    /// The image whose channel `ch` at `(y, x)` is `at(ch, y, x)` (`h` x `w`), padded by `p`
+    /// with rows and columns read from `source` ([`mirrored`] or [`clamped`]).
+    #[allow(clippy::too_many_arguments)]
+    fn padded(c: usize, h: usize, w: usize, p: usize, stride: usize, source: fn(usize, usize, usize) -> usize, at: impl Fn(usize, usize, usize) -> f32) -> Self {
+        assert!(h > p && w > p && stride >= w + 2 * p, "pad: the image is larger than the padding");
         let (ph, pw) = (h + 2 * p, w + 2 * p);
         let mut data = vec![0.0; c * ph * stride];
         for ch in 0..c {
             for py in 0..ph {
-                let (y, row) = (mirror(py, h), &mut data[(ch * ph + py) * stride..][..pw]);
+                let (y, row) = (source(py, h, p), &mut data[(ch * ph + py) * stride..][..pw]);
                 for (px, v) in row.iter_mut().enumerate() {
-                    *v = at(ch, y, mirror(px, w));
+                    *v = at(ch, y, source(px, w, p));
                 }
             }
         }
         Planes { c, h: ph, w: pw, stride, data }
     }
+
+    /// `x` padded by `p`, as planes.
+    fn from_map(x: &Map, p: usize, stride: usize, source: fn(usize, usize, usize) -> usize) -> Self {
+        Planes::padded(x.c, x.h, x.w, p, stride, source, |ch, y, xx| x.data[(y * x.w + xx) * x.c + ch])
+    }
+}
+
+/// `acc += w v` for a register block: for each tap `kx` of one input row, the block's 8 inputs
+/// from `line[kx..]` times each of the tap's `C` weights (`taps[kx C..][..C]`).
+#[inline(always)]
+fn accumulate<const C: usize>(acc: &mut [[F4; 2]; C], line: &[f32], taps: &[F4]) {
+    for (kx, taps) in taps.chunks_exact(C).enumerate() {
+        let v = [F4::load(&line[kx..]), F4::load(&line[kx + 4..])];
+        for (a, &w) in acc.iter_mut().zip(taps) {
+            *a = [a[0].mul_add(w, v[0]), a[1].mul_add(w, v[1])];
+        }
+    }
+}
+
+/// Weights for register blocks of `C` output channels, each already in every lane: for block
+/// `i`, `[tap, C]` where `weight(tap, co)` is the weight of output channel `co` at `tap`.
+fn weight_blocks<const C: usize>(taps: usize, cout: usize, weight: impl Fn(usize, usize) -> f32) -> Vec<Vec<F4>> {
+    (0..cout / C)
+        .map(|block| {
+            let mut w = Vec::with_capacity(taps * C);
+            for tap in 0..taps {
+                w.extend((0..C).map(|c| F4::splat(weight(tap, block * C + c))));
+            }
+            w
+        })
+        .collect()
 }
 
 /// A kxk convolution of few channels (stride 1, no padding) from channel planes, by blocks of
@@ -766,17 +799,8 @@ impl Direct {
         let (k, cin, cout) = (self.k, self.cin, self.cout);
         assert!(x.c == cin && cout % C == 0 && x.stride >= self.stride(x.w), "direct: shapes");
         let (oh, ow) = (x.h - k + 1, x.w - k + 1);
-        // Each block of `C` output channels' weights, tap by tap, each already in every lane:
-        // `[c_in, k, k, C]`.
-        let blocks: Vec<Vec<F4>> = (0..cout / C)
-            .map(|block| {
-                let mut w = Vec::with_capacity(cin * k * k * C);
-                for tap in 0..cin * k * k {
-                    w.extend((0..C).map(|c| F4::splat(self.w[(block * C + c) * cin * k * k + tap])));
-                }
-                w
-            })
-            .collect();
+        // Each block of `C` output channels' weights, tap by tap: `[c_in, k, k, C]`.
+        let blocks = weight_blocks::<C>(cin * k * k, cout, |tap, co| self.w[co * cin * k * k + tap]);
         let mut out = vec![0.0; oh * ow * cout];
         for_each_chunk(&mut out, ow * cout, |oy, row| {
             // Whole blocks of `P` pixels (a constant count keeps `acc` in registers), trimmed
@@ -789,13 +813,7 @@ impl Direct {
                     for ci in 0..cin {
                         for ky in 0..k {
                             let line = &x.data[(ci * x.h + oy + ky) * x.stride + x0..][..PIXELS + k - 1];
-                            let taps = &weights[(ci * k + ky) * k * C..][..k * C];
-                            for kx in 0..k {
-                                let v = [F4::load(&line[kx..]), F4::load(&line[kx + 4..])];
-                                for (a, &w) in acc.iter_mut().zip(&taps[kx * C..][..C]) {
-                                    *a = [a[0].mul_add(w, v[0]), a[1].mul_add(w, v[1])];
-                                }
-                            }
+                            accumulate(&mut acc, line, &weights[(ci * k + ky) * k * C..][..k * C]);
                         }
                     }
                     let pixels = &mut wide[x0 * cout..][..PIXELS * cout];
@@ -874,7 +892,7 @@ impl Transform {
         assert_eq!(n, 1, "one image");
         let rgb = floats(rgb);
         let stride = self.first.stride(w + 8);
-        let x = Planes::reflected(c, h, w, 4, stride, |ch, y, x| rgb[(ch * h + y) * w + x]);
+        let x = Planes::padded(c, h, w, 4, stride, mirrored, |ch, y, x| rgb[(ch * h + y) * w + x]);
         let mut x = self.first.forward::<4>(&x, Some(relu));
         for (window, conv) in &self.down {
             x = conv.forward(&patches3(&reflect(&x, 1), *window), None, Some(relu));
@@ -896,7 +914,7 @@ impl Transform {
             norm(&mut x, style_norm, true);
         }
         let stride = self.last.stride(x.w + 8);
-        let x = Planes::reflected(x.c, x.h, x.w, 4, stride, |ch, y, xx| x.data[(y * x.w + xx) * x.c + ch]);
+        let x = Planes::from_map(&x, 4, stride, mirrored);
         let mut x = self.last.forward::<3>(&x, None);
         norm(&mut x, &e.norm3, false);
         sigmoid(&mut x.data);
