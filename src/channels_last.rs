@@ -310,10 +310,12 @@ impl Predictor {
         let device = rgb.device();
         let [n, c, h, w] = rgb.dims();
         let pixels = floats(rgb.permute([0, 2, 3, 1]));
-        let mut vectors = Vec::with_capacity(n * STYLE_DIM);
-        for image in pixels.chunks_exact(h * w * c) {
-            vectors.extend(self.vector(Map { h, w, c, data: image.to_vec() }));
-        }
+        // The images side by side, one per thread: most layers are too small to split well.
+        let mut vectors = vec![0.0; n * STYLE_DIM];
+        for_each_chunk(&mut vectors, STYLE_DIM, |i, vector| {
+            let image = pixels[i * h * w * c..][..h * w * c].to_vec();
+            vector.copy_from_slice(&self.vector(Map { h, w, c, data: image }));
+        });
         Tensor::from_data(TensorData::new(vectors, [n, STYLE_DIM]), &device)
     }
 

@@ -366,11 +366,15 @@ impl InstantStyle {
         Ok(net)
     }
 
-    /// The style vector of an image: its centre square at [`STYLE_SIDE`], `[1, STYLE_DIM]`.
-    pub fn style_vector(&self, img: &Rgb, device: &Device) -> Tensor<2> {
-        let side = img.width.min(img.height);
-        let square = crop(img, (img.width - side) / 2, (img.height - side) / 2, side, side);
-        self.predictor.forward(rgb_to_tensor(&resize(&square, STYLE_SIDE, STYLE_SIDE), device))
+    /// The style vectors of images, in one pass: each image's centre square at [`STYLE_SIDE`],
+    /// `[images, STYLE_DIM]`.
+    pub fn style_vectors(&self, imgs: &[&Rgb], device: &Device) -> Tensor<2> {
+        let squares = imgs.iter().map(|img| {
+            let side = img.width.min(img.height);
+            let square = crop(img, (img.width - side) / 2, (img.height - side) / 2, side, side);
+            rgb_to_tensor(&resize(&square, STYLE_SIDE, STYLE_SIDE), device)
+        });
+        self.predictor.forward(Tensor::cat(squares.collect(), 0))
     }
 
     /// Repaints `photo` (`[1, 3, h, w]`, any sides of at least [`MIN_SIDE`]) with `style`:
@@ -436,9 +440,19 @@ pub struct StyleVectors {
     pub second: Option<Vec<f32>>,
 }
 
-/// An image's style vector, read back to the host (small: [`STYLE_DIM`] numbers).
+/// Images' style vectors ([`InstantStyle::style_vectors`]), read back to the host (small:
+/// [`STYLE_DIM`] numbers each).
+pub async fn read_vectors(net: &InstantStyle, imgs: &[&Rgb], device: &Device) -> Result<Vec<Vec<f32>>, String> {
+    if imgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = crate::train::read_f32(net.style_vectors(imgs, device).reshape([imgs.len() * STYLE_DIM])).await?;
+    Ok(values.chunks_exact(STYLE_DIM).map(<[f32]>::to_vec).collect())
+}
+
+/// An image's style vector, read back to the host.
 pub async fn read_vector(net: &InstantStyle, img: &Rgb, device: &Device) -> Result<Vec<f32>, String> {
-    crate::train::read_f32(net.style_vector(img, device).reshape([STYLE_DIM])).await
+    Ok(read_vectors(net, &[img], device).await?.remove(0))
 }
 
 /// Repaints `photo` at `config.size` with the mix of `vectors` that `config` asks for

@@ -490,8 +490,10 @@ mod cli {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/models/instant-style.safetensors");
         let net = InstantStyle::from_safetensors(read(&path), device).unwrap_or_else(|e| fail(e));
         let start = Instant::now();
-        let vector = |img: &Rgb| block_on(instant::read_vector(&net, img, device)).unwrap_or_else(|e| fail(e));
-        let vectors = StyleVectors { own: vector(content), style: vector(style), second: second.map(vector) };
+        let imgs: Vec<&Rgb> = [content, style].into_iter().chain(second).collect();
+        let mut vectors = block_on(instant::read_vectors(&net, &imgs, device)).unwrap_or_else(|e| fail(e)).into_iter();
+        let mut next = || vectors.next().expect("a vector per image");
+        let vectors = StyleVectors { own: next(), style: next(), second: second.map(|_| next()) };
         let predict = start.elapsed();
         let t = instant::render(&net, content, &vectors, &config, device).unwrap_or_else(|e| fail(e));
         let (w, h) = write_rgb(out, t);

@@ -120,10 +120,11 @@ impl Session {
                 (net, st.device.clone(), missing)
             };
             let predicted = missing.len() as u32;
-            for (role, img) in missing {
-                let vector = instant::read_vector(&net, &img, &device).await.map_err(js_err)?;
-                let mut st = state.borrow_mut();
-                match role {
+            let imgs: Vec<&Rgb> = missing.iter().map(|(_, img)| img).collect();
+            let vectors = instant::read_vectors(&net, &imgs, &device).await.map_err(js_err)?;
+            let mut st = state.borrow_mut();
+            for ((role, _), vector) in missing.iter().zip(vectors) {
+                match *role {
                     "content" => st.vectors.content = Some(vector),
                     "style" => st.vectors.style = Some(vector),
                     _ => st.vectors.second = Some(vector),
