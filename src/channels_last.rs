@@ -15,13 +15,15 @@
 //! - the residual blocks' 3x3 convolutions (32 -> 32 channels) use Winograd's F(4x4, 3x3):
 //!   36 products per 4x4 outputs instead of 144, as 36 matrix products over the whole image;
 //! - the up stages are four 2x2 convolutions of the small image, one per output phase
-//!   ([`crate::model::phase_conv3`]), each two matrix products read straight from it;
-//! - norms, ReLU, padding and sums are loops over whole buffers, in place where they can be.
+//!   ([`crate::model::phase_conv3`]), and the two 9x9 convolutions (3 -> 8 and 8 -> 3
+//!   channels: as matrix products they would be mostly padding) are direct, from channel
+//!   planes, by register blocks of 8 output pixels times 3 or 4 output channels (`Direct`,
+//!   `UpStage`; explicit wasm SIMD, which LLVM left out here), a task per output row;
+//! - norms, ReLU, padding, sums and the final logistic are loops over whole buffers, in place
+//!   where they can be.
 //!
-//! - the transformer's two 9x9 convolutions (3 -> 8 and 8 -> 3 channels: a matrix product
-//!   would be mostly padding) are direct, on channel planes, by register blocks of 8 output
-//!   pixels times 3 or 4 output channels ([`Direct`]; explicit wasm SIMD, which LLVM left out);
-//!   a task per output row, so 3 channels still split evenly over the threads.
+//! The predictor runs several images side by side, one per thread (its layers are too small
+//! to split well).
 //!
 //! Inference only: the same numbers as Burn's layers to float rounding (tested), from the same
 //! weights, converted once when the network is loaded. Timings: bench/README.md.
@@ -854,10 +856,10 @@ fn sigmoid(values: &mut [f32]) {
     }
 }
 
-/// The transformer, channels last: the first 9x9 convolution ([`Direct`]), the two stride-2
+/// The transformer, channels last: the first 9x9 convolution (`Direct`), the two stride-2
 /// 3x3 convolutions down (patches and a matrix product), the five residual blocks (their 3x3
-/// convolutions by [`Winograd3`]), the two up stages (by [`UpStage`]) and the last 9x9
-/// convolution ([`Direct`]), with their reflection padding, style norms, ReLU, sums and the
+/// convolutions by `Winograd3`), the two up stages (by `UpStage`) and the last 9x9
+/// convolution (`Direct`), with their reflection padding, style norms, ReLU, sums and the
 /// final logistic in place.
 pub struct Transform {
     first: Direct,
