@@ -327,7 +327,8 @@ impl Transformer {
     }
 
     /// [`Transformer::forward`] layer by layer with Burn's modules (on WebGPU; the reference
-    /// for the CPU's channels-last path): down three times, the residual blocks, up three times.
+    /// for the CPU's channels-last path): the 9x9 and the two stride-2 convolutions, the residual
+    /// blocks, the two up stages and the last 9x9.
     pub(crate) fn forward_channels_first(&self, rgb: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
         let (c, e) = (&self.contract, &self.expand);
         let x = relu(c.conv1.forward(reflect(rgb, 4)));
