@@ -502,11 +502,7 @@ fn for_each_chunk(data: &mut [f32], size: usize, f: impl Fn(usize, &mut [f32]) +
 fn reflect(x: &Map, p: usize) -> Map {
     let (h, w, c) = (x.h, x.w, x.c);
     assert!(h > p && w > p, "reflect: the image is larger than the padding");
-    let mirror = |i: usize, n: usize| match i {
-        _ if i < p => p - i,
-        _ if i >= n + p => 2 * n + p - 2 - i,
-        _ => i - p,
-    };
+    let mirror = |i: usize, n: usize| mirrored(i, n, p);
     let mut out = Vec::with_capacity((h + 2 * p) * (w + 2 * p) * c);
     for py in 0..h + 2 * p {
         let row = &x.data[mirror(py, h) * w * c..][..w * c];
@@ -613,21 +609,15 @@ impl UpStage {
             for (phase, blocks) in self.w.iter().enumerate() {
                 let (a, b) = (phase / 2, phase % 2);
                 for (block, weights) in blocks.iter().enumerate() {
-                    let bias: [f32; C] = std::array::from_fn(|c| self.b[block * C + c]);
                     for x0 in (0..w).step_by(PIXELS) {
-                        let mut acc: [[F4; 2]; C] = std::array::from_fn(|c| [F4::splat(bias[c]); 2]);
+                        let mut acc = biased::<C>(&self.b, block);
                         for ci in 0..cin {
                             for r in 0..2 {
                                 let line = &planes.data[(ci * planes.h + i + a + r) * planes.stride + x0 + b..][..PIXELS + 1];
                                 accumulate(&mut acc, line, &weights[(ci * 2 + r) * 2 * C..][..2 * C]);
                             }
                         }
-                        let row = &mut two[a * wide..][..wide];
-                        for (c, [a0, a1]) in acc.iter().enumerate() {
-                            for (p, v) in a0.lanes().into_iter().chain(a1.lanes()).enumerate() {
-                                row[(2 * (x0 + p) + b) * cout + block * C + c] = v;
-                            }
-                        }
+                        store(&acc, &mut two[a * wide..][..wide], |p| (2 * (x0 + p) + b) * cout + block * C);
                     }
                 }
             }
@@ -755,6 +745,20 @@ fn accumulate<const C: usize>(acc: &mut [[F4; 2]; C], line: &[f32], taps: &[F4])
     }
 }
 
+/// A register block of output channels `block C..` at their biases.
+fn biased<const C: usize>(bias: &[f32], block: usize) -> [[F4; 2]; C] {
+    std::array::from_fn(|c| [F4::splat(bias[block * C + c]); 2])
+}
+
+/// Writes a register block out: pixel `p`'s `C` channels to `out[at(p)..]`.
+fn store<const C: usize>(acc: &[[F4; 2]; C], out: &mut [f32], at: impl Fn(usize) -> usize) {
+    for (c, [a0, a1]) in acc.iter().enumerate() {
+        for (p, v) in a0.lanes().into_iter().chain(a1.lanes()).enumerate() {
+            out[at(p) + c] = v;
+        }
+    }
+}
+
 /// Weights for register blocks of `C` output channels, each already in every lane: for block
 /// `i`, `[tap, C]` where `weight(tap, co)` is the weight of output channel `co` at `tap`.
 fn weight_blocks<const C: usize>(taps: usize, cout: usize, weight: impl Fn(usize, usize) -> f32) -> Vec<Vec<F4>> {
@@ -811,21 +815,15 @@ impl Direct {
             // after.
             let mut wide = vec![0.0; ow.next_multiple_of(PIXELS) * cout];
             for (block, weights) in blocks.iter().enumerate() {
-                let bias: [f32; C] = std::array::from_fn(|c| self.b[block * C + c]);
                 for x0 in (0..ow).step_by(PIXELS) {
-                    let mut acc: [[F4; 2]; C] = std::array::from_fn(|c| [F4::splat(bias[c]); 2]);
+                    let mut acc = biased::<C>(&self.b, block);
                     for ci in 0..cin {
                         for ky in 0..k {
                             let line = &x.data[(ci * x.h + oy + ky) * x.stride + x0..][..PIXELS + k - 1];
                             accumulate(&mut acc, line, &weights[(ci * k + ky) * k * C..][..k * C]);
                         }
                     }
-                    let pixels = &mut wide[x0 * cout..][..PIXELS * cout];
-                    for (c, [a0, a1]) in acc.iter().enumerate() {
-                        for (p, v) in a0.lanes().into_iter().chain(a1.lanes()).enumerate() {
-                            pixels[p * cout + block * C + c] = v;
-                        }
-                    }
+                    store(&acc, &mut wide, |p| (x0 + p) * cout + block * C);
                 }
             }
             row.copy_from_slice(&wide[..ow * cout]);
