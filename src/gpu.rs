@@ -149,7 +149,7 @@ type Weights = (BTreeMap<String, (Vec<usize>, Vec<f32>)>, BTreeMap<String, (Vec<
 /// The check's run of `model`: its batch, a fixed seed, its learning rate.
 fn config(model: ModelKind) -> GanConfig {
     let live = GanLive { lr_g: LEARNING_RATE, lr_d: LEARNING_RATE, ..GanLive::for_model(model) };
-    GanConfig { setup: GanSetup { model, batch_size: BATCH, seed: 1, ..GanSetup::default() }, live }
+    GanConfig { setup: GanSetup { batch_size: BATCH, seed: 1, ..GanSetup::for_model(model) }, live }
 }
 
 /// The named figures of [`STEPS`] training steps of `model` on `device`, from `weights` and

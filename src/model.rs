@@ -91,6 +91,26 @@ impl ModelKind {
         }
     }
 
+    /// The noise length this model trains with unless another is chosen: 100 (the lesson's),
+    /// or 32 for the tiny DCGAN, whose samples the classifier reads with less doubt from a
+    /// shorter z (measured in bench/quality.md).
+    pub fn latent(self) -> usize {
+        match self {
+            ModelKind::Tiny => 32,
+            _ => 100,
+        }
+    }
+
+    /// How many categories the model's noise carries (InfoGAN's categorical code, 0 = none):
+    /// the tiny DCGAN's generator reads the last [`CODES`] numbers of z as a choice of one of
+    /// them ([`code_of`]), and its discriminator learns to tell which was chosen.
+    pub fn codes(self) -> usize {
+        match self {
+            ModelKind::Tiny => CODES,
+            _ => 0,
+        }
+    }
+
     /// The model a data set of this shape trains with unless another is chosen: the tiny DCGAN
     /// for 28x28 images (on a CPU it shows digits several times sooner than the lesson's
     /// DCGAN: bench/quality.md), the DCGAN made for 32 or 64 px, or the dense GAN.
@@ -377,6 +397,23 @@ pub fn phase_conv3(x: Tensor<4>, conv: &Conv2d, zeros: usize) -> Tensor<4> {
 /// Channel width of the tiny DCGAN's 14x14 stage (its 7x7 stage has twice as many).
 pub const TINY_WIDTH: usize = 32;
 
+/// The tiny DCGAN's categories (InfoGAN, Chen et al. 2016). An unconditional GAN maps one
+/// connected cloud of noise onto ten separate kinds of digit, so some noise lands between two
+/// of them and G draws something half one, half the other. With a categorical code the noise is
+/// ten separate clouds: G is given one of ten categories with the rest of z, and D's second
+/// head (Q) learns to tell from the image which category G was given, G being rewarded when it
+/// can (a cross-entropy added to both losses). No labels are used: the categories become
+/// whatever ten kinds of image G finds most distinct (on MNIST, mostly digits).
+pub const CODES: usize = 10;
+
+/// The one-hot category each noise row carries, `[n, codes]`: the arg max of its last `codes`
+/// numbers (each category equally likely for Gaussian noise, and any noise vector, e.g. a
+/// latent walk's, has one).
+pub fn code_of(z: Tensor<2>, codes: usize) -> Tensor<2> {
+    let [n, l] = z.dims();
+    z.slice([0..n, l - codes..l]).argmax(1).reshape([n]).one_hot::<2>(codes).float()
+}
+
 fn conv3(cin: usize, cout: usize, bias: bool, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [3, 3])
         .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
@@ -388,7 +425,7 @@ fn conv3(cin: usize, cout: usize, bias: bool, device: &Device) -> Conv2d {
 /// Tiny DCGAN generator: Linear(z→2w·7·7) → BN → ReLU → upsample → Conv3x3(2w→w) → BN → ReLU →
 /// upsample → Conv3x3(w→channels) → tanh. 7 → 14 → 28. Upsampling then convolving spreads each
 /// pixel's paint evenly, where a stride-2 transposed convolution paints some pixels twice (the
-/// checkerboard).
+/// checkerboard). z's last [`CODES`] numbers are replaced by the one-hot category they pick.
 #[derive(Module, Debug)]
 pub struct TinyGenerator {
     pub fc: Linear,
@@ -411,7 +448,9 @@ impl TinyGenerator {
     }
 
     pub fn forward_layers(&self, z: Tensor<2>) -> Vec<Tensor<4>> {
-        let b = z.dims()[0];
+        let [b, l] = z.dims();
+        let code = code_of(z.clone(), CODES);
+        let z = Tensor::cat(vec![z.slice([0..b, 0..l - CODES]), code], 1);
         let h1 = relu(self.bn1.forward(self.fc.forward(z).reshape([b, 2 * TINY_WIDTH, 7, 7])));
         let h2 = relu(self.bn2.forward(upsample_conv3(h1.clone(), &self.c2)));
         let out = tanh(upsample_conv3(h2.clone(), &self.c3));
@@ -424,13 +463,15 @@ impl TinyGenerator {
 }
 
 /// Tiny DCGAN discriminator: Conv(channels→w) → LReLU → Conv(w→2w) → BN → LReLU (k4 s2 p1:
-/// 28 → 14 → 7) → Linear(2w·7·7→1) → logit.
+/// 28 → 14 → 7) → Linear(2w·7·7→1) → logit; and from the same features Q, Linear(2w·7·7 →
+/// [`CODES`]): which category G was given.
 #[derive(Module, Debug)]
 pub struct TinyDiscriminator {
     pub c1: Conv2d,
     pub c2: Conv2d,
     pub bn2: BatchNorm,
     pub fc: Linear,
+    pub q: Linear,
 }
 
 impl TinyDiscriminator {
@@ -441,6 +482,7 @@ impl TinyDiscriminator {
             c2: conv(w, 2 * w, false, device),
             bn2: batch_norm(2 * w, device),
             fc: LinearConfig::new(2 * w * 49, 1).with_initializer(INIT).init(device),
+            q: LinearConfig::new(2 * w * 49, CODES).with_initializer(INIT).init(device),
         }
     }
 
@@ -454,9 +496,16 @@ impl TinyDiscriminator {
 
     /// Logits, `[batch]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
-        let out = self.forward_layers(x).pop().unwrap();
-        let b = out.dims()[0];
-        out.reshape([b])
+        self.forward_with_codes(x).0
+    }
+
+    /// Logits `[batch]` and Q's logits over the categories, `[batch, CODES]`, from one pass.
+    pub fn forward_with_codes(&self, x: Tensor<4>) -> (Tensor<1>, Tensor<2>) {
+        let h1 = leaky_relu(self.c1.forward(x), LEAK);
+        let h2 = leaky_relu(self.bn2.forward(self.c2.forward(h1)), LEAK);
+        let b = h2.dims()[0];
+        let features = h2.flatten::<2>(1, 3);
+        (self.fc.forward(features.clone()).reshape([b]), self.q.forward(features))
     }
 }
 
@@ -613,11 +662,47 @@ impl Discriminator {
             Discriminator::Dense(d) => d.forward(x),
         }
     }
+
+    /// Logits `[batch]` and, for a model with categories ([`ModelKind::codes`]), Q's logits
+    /// over them.
+    pub fn forward_with_codes(&self, x: Tensor<4>) -> (Tensor<1>, Option<Tensor<2>>) {
+        match self {
+            Discriminator::Tiny(d) => {
+                let (logits, q) = d.forward_with_codes(x);
+                (logits, Some(q))
+            }
+            _ => (self.forward(x), None),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tiny_generator_reads_a_category_from_the_last_numbers_of_z() {
+        let device = Device::flex();
+        let z = |code: &[f32]| [vec![0.3; 22], code.to_vec()].concat();
+        let mut three = vec![0.0; 10];
+        three[3] = 2.0;
+        let mut three_again = vec![-1.0; 10];
+        three_again[3] = 0.5;
+        let mut seven = vec![0.0; 10];
+        seven[7] = 2.0;
+        let rows = [z(&three), z(&three_again), z(&seven)].concat();
+        let noise = Tensor::<2>::from_data(TensorData::new(rows, [3, 32]), &device);
+        let onehot = code_of(noise.clone(), CODES).into_data().try_to_vec::<f32>().unwrap();
+        let at = |row: usize| onehot[row * 10..(row + 1) * 10].iter().position(|&v| v == 1.0);
+        assert_eq!([at(0), at(1), at(2)], [Some(3), Some(3), Some(7)]);
+        assert_eq!(onehot.iter().sum::<f32>(), 3.0);
+        // Only the category, not the numbers that chose it, reaches G.
+        let g = TinyGenerator::new(32, 1, &device);
+        let images = g.forward(noise).into_data().try_to_vec::<f32>().unwrap();
+        let image = |row: usize| &images[row * 784..(row + 1) * 784];
+        assert_eq!(image(0), image(1));
+        assert_ne!(image(0), image(2));
+    }
 
     #[test]
     fn dcgan_layer_shapes() {
@@ -683,6 +768,8 @@ mod tests {
         let d = TinyDiscriminator::new(1, &device);
         let shapes: Vec<[usize; 4]> = d.forward_layers(Tensor::zeros([2, 1, 28, 28], &device)).iter().map(|t| t.dims()).collect();
         assert_eq!(shapes, vec![[2, w, 14, 14], [2, 2 * w, 7, 7], [2, 1, 1, 1]]);
+        let (logits, q) = d.forward_with_codes(Tensor::zeros([2, 1, 28, 28], &device));
+        assert_eq!((logits.dims(), q.dims()), ([2], [2, CODES]));
         // A third of the lesson's DCGAN's weights, most of them in G's first (dense) layer.
         let (tiny, lesson) = (g.num_params() + d.num_params(), DcGenerator::new(100, &device).num_params() + DcDiscriminator::new(&device).num_params());
         assert!(tiny * 3 < lesson, "tiny {tiny}, lesson {lesson}");

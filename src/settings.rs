@@ -39,6 +39,14 @@ impl Default for GanSetup {
     }
 }
 
+impl GanSetup {
+    /// The defaults for `model`: its noise length ([`ModelKind::latent`]), the rest as
+    /// [`GanSetup::default`].
+    pub fn for_model(model: ModelKind) -> Self {
+        GanSetup { model, latent: model.latent(), ..GanSetup::default() }
+    }
+}
+
 impl Settings for GanSetup {
     const FIELDS: &'static [Field] = &[
         Field {
@@ -63,7 +71,7 @@ impl Settings for GanSetup {
             name: "latent",
             flag: "latent",
             label: "Latent size",
-            help: "Length of the noise vector z that G turns into an image.",
+            help: "Length of the noise vector z that G turns into an image (default: the lesson's 100; 32 for the tiny DCGAN, whose last 10 numbers choose one of its 10 categories).",
             kind: Kind::Int { min: 1, max: 1024 },
             message: "latent size must be a whole number from 1 to 1024",
             group: "hyper",
@@ -98,7 +106,18 @@ impl Settings for GanSetup {
     ];
 
     fn check(&self) -> Vec<FieldError> {
-        if self.beta1 < 1.0 { vec![] } else { vec![error("beta1", Self::FIELDS)] }
+        let mut errors = Vec::new();
+        if self.beta1 >= 1.0 {
+            errors.push(error("beta1", Self::FIELDS));
+        }
+        let codes = self.model.codes();
+        if self.latent <= codes {
+            errors.push(FieldError::new(
+                "latent",
+                format!("the {} needs a latent size above {codes} (its last {codes} numbers choose one of {codes} categories)", self.model.title()),
+            ));
+        }
+        errors
     }
 }
 
@@ -240,12 +259,13 @@ impl GanSetup {
 impl GanConfig {
     /// Parses and checks a whole form (both parts); with `data`, also that the run fits it.
     pub fn parse(form: &Form, data: Option<DataFit>) -> Result<Self, Vec<FieldError>> {
-        let setup = fields::parse::<GanSetup>(form);
-        // The live settings not in the form take the chosen model's defaults.
-        let model = setup.as_ref().map_or(GanSetup::default().model, |s| s.model);
-        let mut live_form = fields::to_form(&GanLive::for_model(model));
-        live_form.extend(form.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let live = fields::parse::<GanLive>(&live_form);
+        // The settings not in the form take the chosen model's defaults.
+        let model_only: Form = form.iter().filter(|(k, _)| *k == "model").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let model = fields::parse::<GanSetup>(&model_only).map_or(GanSetup::default().model, |s| s.model);
+        let defaults = GanConfig::for_model(model).to_form();
+        let with_defaults: Form = defaults.into_iter().chain(form.iter().map(|(k, v)| (k.clone(), v.clone()))).collect();
+        let setup = fields::parse::<GanSetup>(&with_defaults);
+        let live = fields::parse::<GanLive>(&with_defaults);
         let mut errors: Vec<FieldError> = [setup.as_ref().err(), live.as_ref().err()].into_iter().flatten().flatten().cloned().collect();
         if let (Ok(setup), Some(data)) = (&setup, data) {
             errors.extend(setup.misfits(data));
@@ -254,6 +274,11 @@ impl GanConfig {
             (Ok(setup), Ok(live)) if errors.is_empty() => Ok(GanConfig { setup, live }),
             _ => Err(errors),
         }
+    }
+
+    /// The defaults for `model` (its noise length and learning rate differ).
+    pub fn for_model(model: ModelKind) -> Self {
+        GanConfig { setup: GanSetup::for_model(model), live: GanLive::for_model(model) }
     }
 
     /// The settings as the text of each field, both parts in one form.
@@ -465,6 +490,20 @@ mod tests {
         let mixed = GanConfig::parse(&form(&[("model", "tiny"), ("lr_g", "2e-4")]), None).unwrap();
         assert_eq!((mixed.live.lr_g, mixed.live.lr_d), (2e-4, 1e-3));
         assert_eq!(mixed.live.real_label, GanLive::default().real_label);
+    }
+
+    #[test]
+    fn latent_size_left_out_follows_the_model() {
+        let tiny = GanConfig::parse(&form(&[("model", "tiny")]), None).unwrap();
+        assert_eq!(tiny.setup.latent, 32);
+        assert_eq!(GanConfig::parse(&form(&[("model", "dcgan")]), None).unwrap().setup.latent, 100);
+        assert_eq!(GanConfig::parse(&form(&[("model", "tiny"), ("latent", "64")]), None).unwrap().setup.latent, 64);
+        // The tiny DCGAN's last 10 numbers of z are its category: it needs more than 10.
+        let errs = GanConfig::parse(&form(&[("model", "tiny"), ("latent", "10")]), None).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, "latent");
+        assert!(errs[0].message.contains("above 10"), "{}", errs[0].message);
+        assert!(GanConfig::parse(&form(&[("model", "dense"), ("latent", "1")]), None).is_ok());
     }
 
     #[test]

@@ -3,19 +3,21 @@
 //! One step is the lesson's game: (1) D learns to tell a real batch (label 1, or less with
 //! one-sided label smoothing) from a generated one (label 0) — `d_steps` times, or not at all
 //! while D's loss is below the skip threshold — then (2) G learns to make D say 1. BCE on
-//! logits or least squares (LSGAN). Each step's [`StepStats`] stay on the device until
+//! logits or least squares (LSGAN). For a model with categories (the tiny DCGAN's InfoGAN code,
+//! [`crate::model::CODES`]) both losses also count how badly D's Q head tells which category G
+//! was given. Each step's [`StepStats`] stay on the device until
 //! [`Trainer::run_chunk`] reads a whole run of steps back at once.
 
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use burn::tensor::activation::{log_sigmoid, sigmoid};
+use burn::tensor::activation::{log_sigmoid, log_softmax, sigmoid};
 use burn::tensor::{Distribution, TensorData};
 use serde::Serialize;
 
 use crate::adam::Adam;
 use crate::data::{Dataset, DeviceData, Sampler};
 use crate::grid::GRID;
-use crate::model::{Discriminator, Generator};
+use crate::model::{Discriminator, Generator, code_of};
 use crate::rng::Rng;
 use crate::settings::{GanConfig, GanLive, Loss};
 
@@ -66,6 +68,30 @@ struct Snapshot {
     sampler: Sampler,
     rng: Rng,
     last_d_loss: Option<f32>,
+}
+
+/// How much the categories' cross-entropy counts against the GAN's loss (InfoGAN's lambda; 1
+/// for categorical codes, as in the paper).
+pub const INFO_WEIGHT: f32 = 1.0;
+
+/// Q's cross-entropy: how badly its logits `[n, codes]` tell the one-hot `codes` G was given.
+pub fn code_loss(q: Tensor<2>, codes: Tensor<2>) -> Tensor<1> {
+    (log_softmax(q, 1) * codes).sum_dim(1).mean().neg()
+}
+
+/// A generated batch and, for a model with categories, the one-hot category each image was
+/// made from.
+#[derive(Clone)]
+pub struct Fake {
+    pub images: Tensor<4>,
+    pub codes: Option<Tensor<2>>,
+}
+
+impl Fake {
+    /// The batch off G's graph (D's update must not reach G's weights).
+    fn detach(self) -> Fake {
+        Fake { images: self.images.detach(), ..self }
+    }
 }
 
 /// A loss no healthy run reaches: D's logits around ±100 (BCE), or outputs ten times past their
@@ -270,7 +296,7 @@ impl Trainer {
     pub fn train_step(&mut self) {
         let b = self.config.setup.batch_size;
         // G's batch, made once: detached for D's (last) update, with its graph for G's.
-        let fake = self.generate(b);
+        let fake = self.fake_batch(b);
 
         // (1) Update D: maximise log D(x) + log(1 - D(G(z))).
         let skip = self.skips_d();
@@ -284,14 +310,14 @@ impl Trainer {
             let mut last = None;
             for i in 0..k {
                 let real = self.real_batch();
-                let fake_d = if i + 1 == k { fake.clone().detach() } else { self.generate(b).detach() };
+                let fake_d = if i + 1 == k { fake.clone() } else { self.fake_batch(b) }.detach();
                 last = Some(self.d_update(real, fake_d));
             }
             last.expect("at least one D step")
         };
 
         // (2) Update G: maximise log D(G(z)) (G's batch labelled real, only G's weights move).
-        let g_loss = self.g_step(fake);
+        let g_loss = self.g_update(fake);
 
         let skipped = if skip { self.config.live.d_steps as f32 } else { 0.0 };
         // Filled on the device, not uploaded: on WebGPU every upload submits the queued work.
@@ -304,8 +330,24 @@ impl Trainer {
 
     /// A generated batch from fresh noise, on the training device (graph kept for G's step).
     pub fn generate(&self, n: usize) -> Tensor<4> {
+        self.fake_batch(n).images
+    }
+
+    /// [`Trainer::generate`] with the categories the images were made from, if the model has
+    /// them.
+    fn fake_batch(&self, n: usize) -> Fake {
         let z = Tensor::<2>::random([n, self.config.setup.latent], Distribution::Normal(0.0, 1.0), &self.device);
-        self.g.forward(z)
+        let k = self.config.setup.model.codes();
+        let codes = (k > 0).then(|| code_of(z.clone(), k));
+        Fake { images: self.g.forward(z), codes }
+    }
+
+    /// D's logits on a generated batch and, with categories, Q's loss on them.
+    fn judge_fake(&self, fake: Fake) -> (Tensor<1>, Option<Tensor<1>>) {
+        match (self.d.forward_with_codes(fake.images), fake.codes) {
+            ((logits, Some(q)), Some(codes)) => (logits, Some(code_loss(q, codes).mul_scalar(INFO_WEIGHT))),
+            ((logits, _), _) => (logits, None),
+        }
     }
 
     /// D's loss: real → the real label, generated → 0.
@@ -325,17 +367,18 @@ impl Trainer {
         }
     }
 
-    fn d_pass(&self, real: Tensor<4>, fake: Tensor<4>) -> DPass {
+    fn d_pass(&self, real: Tensor<4>, fake: Fake) -> DPass {
         let real_logits = self.d.forward(real);
-        let fake_logits = self.d.forward(fake);
+        let (fake_logits, code_loss) = self.judge_fake(fake);
+        let loss = self.d_loss(real_logits.clone(), fake_logits.clone());
         DPass {
-            loss: self.d_loss(real_logits.clone(), fake_logits.clone()),
+            loss: code_loss.map_or(loss.clone(), |c| loss + c),
             real: self.d_output(real_logits.inner()),
             fake: self.d_output(fake_logits.inner()),
         }
     }
 
-    fn d_update(&mut self, real: Tensor<4>, fake: Tensor<4>) -> DPass {
+    fn d_update(&mut self, real: Tensor<4>, fake: Fake) -> DPass {
         let pass = self.d_pass(real, fake);
         let grads = GradientsParams::from_grads(pass.loss.backward(), &self.d);
         self.d = self.opt_d.step(self.config.live.lr_d, self.d.clone(), grads);
@@ -344,18 +387,25 @@ impl Trainer {
 
     /// One update of D on a real and a generated batch. Returns (D loss, mean D(x), mean
     /// D(G(z))) as plain one-element tensors.
+    /// Without categories: Q is not trained.
     pub fn d_step(&mut self, real: Tensor<4>, fake: Tensor<4>) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
-        let pass = self.d_update(real, fake);
+        let pass = self.d_update(real, Fake { images: fake, codes: None });
         (pass.loss, pass.real, pass.fake)
     }
 
-    /// G's step: its batch through D with label 1. Only G's parameters are stepped.
+    /// G's step: its batch through D with label 1. Only G's parameters are stepped. Without
+    /// categories (Q's loss is not counted).
     pub fn g_step(&mut self, fake: Tensor<4>) -> Tensor<1> {
-        let out = self.d.forward(fake);
+        self.g_update(Fake { images: fake, codes: None })
+    }
+
+    fn g_update(&mut self, fake: Fake) -> Tensor<1> {
+        let (out, code_loss) = self.judge_fake(fake);
         let g_loss = match self.config.setup.loss {
             Loss::Bce => bce_with_logits(out, 1.0),
             Loss::Lsgan => least_squares(out, 1.0),
         };
+        let g_loss = code_loss.map_or(g_loss.clone(), |c| g_loss + c);
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.g);
         self.g = self.opt_g.step(self.config.live.lr_g, self.g.clone(), grads);
         g_loss.inner()

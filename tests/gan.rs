@@ -7,7 +7,7 @@ use burn::prelude::*;
 use easel::checkpoint::{read_info, resume};
 use easel::data::Dataset;
 use easel::images::{ImageSet, center_square, diversity, prepare};
-use easel::model::ModelKind;
+use easel::model::{CODES, ModelKind, code_of};
 use easel::photo::{Rgb, encode_png};
 use easel::fields::Form;
 use easel::settings::{DataFit, GanConfig, GanSetup, Loss};
@@ -65,6 +65,19 @@ fn halves(n: usize) -> Dataset {
         }
     }
     Dataset { count: n, channels: 3, height: size, width: size, classes: 0, labels: vec![0; n], pixels }
+}
+
+/// Grey 28 px images: a bright square at one of `n` places.
+fn squares(n: usize) -> Dataset {
+    let side = 28;
+    let mut pixels = vec![0u8; n * side * side];
+    for (i, image) in pixels.chunks_exact_mut(side * side).enumerate() {
+        let (x0, y0) = (2 + (i * 5) % 18, 2 + (i * 7) % 18);
+        for y in y0..y0 + 8 {
+            image[y * side + x0..y * side + x0 + 8].fill(255);
+        }
+    }
+    Dataset { count: n, channels: 1, height: side, width: side, classes: 0, labels: vec![0; n], pixels }
 }
 
 fn config(model: ModelKind, batch: usize) -> GanConfig {
@@ -429,4 +442,32 @@ fn a_format_1_checkpoint_still_resumes() {
     let (_, header) = safetensors::SafeTensors::read_metadata(&again).unwrap();
     assert_eq!(header.metadata().as_ref().unwrap()["version"], "2");
     assert_eq!(read_info(&again).unwrap().config, t.config);
+}
+
+/// The tiny DCGAN's categories (InfoGAN): G is given one of 10 with its noise, D's Q head learns
+/// to tell from the image which, and G learns to make them tellable. Before training Q guesses
+/// (about 1 in 10); after a little it names most.
+#[test]
+fn the_tiny_dcgans_q_learns_which_category_g_was_given() {
+    let form = form(&[("model", "tiny"), ("batch_size", "32"), ("seed", "3")]);
+    let mut t = Trainer::new(GanConfig::parse(&form, None).unwrap(), &squares(64), &Device::flex());
+    let latent = t.config.setup.latent;
+    assert_eq!(latent, 32, "the tiny DCGAN's default noise length");
+    let mut rng = easel::rng::Rng::new(9);
+    let noise = rng.normals(256 * latent);
+    let z = Tensor::<2>::from_data(TensorData::new(noise.clone(), [256, latent]), &Device::flex());
+    let codes = code_of(z, CODES).argmax(1).into_data().iter::<i64>().collect::<Vec<_>>();
+    let counts = (0..CODES as i64).map(|c| codes.iter().filter(|&&x| x == c).count());
+    assert!(counts.clone().all(|n| n > 10), "every category drawn: {:?}", counts.collect::<Vec<_>>());
+    let accuracy = |t: &Trainer| {
+        let images = t.generate_from(noise.clone()).autodiff();
+        let (_, q) = t.d.forward_with_codes(images);
+        let named = q.expect("the tiny DCGAN has a Q head").inner().argmax(1).into_data().iter::<i64>().collect::<Vec<_>>();
+        named.iter().zip(&codes).filter(|(a, b)| a == b).count() as f64 / codes.len() as f64
+    };
+    let before = accuracy(&t);
+    block_on(t.run_chunk(60)).unwrap();
+    let after = accuracy(&t);
+    assert!(before < 0.3, "an untrained Q guesses: {before}");
+    assert!(after > 0.6, "a trained Q names most categories: {before} -> {after}");
 }

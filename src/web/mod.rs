@@ -24,7 +24,7 @@ use crate::images::ImageSet;
 use crate::instant::InstantStyle;
 use crate::photo::Rgb;
 use crate::quality::Judge;
-use crate::settings::{GanLive, GanSetup, StyleConfig};
+use crate::settings::{GanConfig, GanLive, GanSetup, StyleConfig};
 use crate::style::{Stylizer, Vgg};
 use crate::train::Trainer;
 
@@ -80,10 +80,16 @@ async fn open_webgpu() -> Result<Device, String> {
 pub fn settings_fields() -> JsValue {
     let mut gan = describe::<GanSetup>(false);
     gan.extend(describe::<GanLive>(true));
-    // The live settings' defaults per model (the learning rate differs): the page moves a
-    // setting still at one model's default to the next model's.
-    let per_model: serde_json::Map<String, serde_json::Value> =
-        ModelKind::ALL.iter().map(|k| (k.name().to_string(), serde_json::json!(fields::to_form(&GanLive::for_model(*k))))).collect();
+    // The settings' defaults per model (the latent size and learning rate differ): the page
+    // moves a setting still at one model's default to the next model's.
+    let per_model: serde_json::Map<String, serde_json::Value> = ModelKind::ALL
+        .iter()
+        .map(|k| {
+            let mut form = GanConfig::for_model(*k).to_form();
+            form.remove("model");
+            (k.name().to_string(), serde_json::json!(form))
+        })
+        .collect();
     to_js(&serde_json::json!({ "gan": gan, "style": describe::<StyleConfig>(false), "modelDefaults": per_model }))
 }
 

@@ -16,14 +16,14 @@ test('learning rate 1 stops training with the cause; "Go back" restores a state 
   const { page, problems } = await readyPage(env);
   assert.equal(await page.isVisible('#diverged-box'), false);
 
-  // MNIST's default model is the tiny DCGAN, with its own learning rate; the lesson's DCGAN
-  // brings the lesson's rate, and back.
+  // MNIST's default model is the tiny DCGAN, with its own learning rate and latent size; the
+  // lesson's DCGAN brings the lesson's, and back.
   assert.equal(await page.inputValue('#model'), 'tiny');
-  assert.equal(await page.inputValue('#lr_g'), '0.001');
+  assert.deepEqual([await page.inputValue('#lr_g'), await page.inputValue('#latent')], ['0.001', '32']);
   await page.selectOption('#model', 'dcgan');
-  assert.deepEqual([await page.inputValue('#lr_g'), await page.inputValue('#lr_d')], ['0.0002', '0.0002']);
+  assert.deepEqual([await page.inputValue('#lr_g'), await page.inputValue('#lr_d'), await page.inputValue('#latent')], ['0.0002', '0.0002', '100']);
   await page.selectOption('#model', 'tiny');
-  assert.equal(await page.inputValue('#lr_d'), '0.001');
+  assert.deepEqual([await page.inputValue('#lr_d'), await page.inputValue('#latent')], ['0.001', '32']);
   await page.fill('#batch_size', '8');
   await page.fill('#lr_g', '1');
   await page.fill('#lr_d', '1');

@@ -175,17 +175,17 @@ test('a link is an experiment: settings restored from a copied link, bad values 
     await bad.waitForFunction(() => window.easel.state === 'ready' && !window.easel.linkPending, null, { timeout: 240_000 });
     assert.match(await bad.textContent('.err[data-for="latent"]'), /"lots" was not used: latent size must be/);
     assert.match(await bad.textContent('.err[data-for="model"]'), /"nope" was not used: choose one of the models/);
-    assert.equal(await bad.inputValue('#latent'), '100');
     assert.equal(await bad.inputValue('#model'), 'tiny', "the data set's default model");
+    assert.equal(await bad.inputValue('#latent'), '32', "the tiny DCGAN's default latent size");
     assert.equal(await bad.inputValue('#batch_size'), '8');
     assert.equal(await bad.inputValue('#dataset'), 'fashion');
     assert.match(await bad.textContent('#link-message'), /unknown setting zzz ignored; 2 values were refused/);
     await bad.click('#step');
     await bad.waitForFunction(() => window.easel.step >= 1, null, { timeout: 240_000 });
     const settings = await bad.evaluate(() => window.easel.settings.gan);
-    assert.deepEqual([settings.latent, settings.model, settings.batch_size], ['100', 'tiny', '8']);
+    assert.deepEqual([settings.latent, settings.model, settings.batch_size], ['32', 'tiny', '8']);
     // The address now holds what the page uses.
-    assert.match(await bad.evaluate(() => location.hash), /latent=100.*/);
+    assert.match(await bad.evaluate(() => location.hash), /latent=32.*/);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
