@@ -17,7 +17,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::data::DeviceData;
-use crate::fields::{self, Form, describe, text};
+use crate::fields::{Form, describe, text};
 use crate::model::ModelKind;
 use crate::grid::Timelapse;
 use crate::images::ImageSet;
