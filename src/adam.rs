@@ -266,3 +266,51 @@ pub fn load_named<M: Module>(module: M, values: &mut BTreeMap<String, (Vec<usize
         None => Ok(module),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::{Linear, LinearConfig};
+
+    /// The packed buffers step every element as Adam's formula does on its own, over several
+    /// steps (bias correction included), for a weight and a bias packed side by side.
+    #[test]
+    fn packed_adam_is_adams_formula_element_by_element() {
+        let device = Device::flex().autodiff();
+        let mut net: Linear = LinearConfig::new(3, 2).init(&device);
+        let values = |net: &Linear| {
+            let w = net.weight.val().inner().into_data().to_vec::<f32>().unwrap();
+            let b = net.bias.as_ref().unwrap().val().inner().into_data().to_vec::<f32>().unwrap();
+            [w, b].concat()
+        };
+        let mut want: Vec<f64> = values(&net).iter().map(|&x| x as f64).collect();
+        let mut adam = Adam::new(0.5);
+        let (b1, b2, eps, lr) = (0.5, adam.beta2, adam.eps, 0.01);
+        let (mut m, mut v) = (vec![0.0; 8], vec![0.0; 8]);
+        for t in 1..=4 {
+            // loss = sum(W * C) + sum(b * c): the gradients are C and c.
+            let g: Vec<f32> = (0..8).map(|i| ((i + 1) as f32 * t as f32 * 0.37).sin() * if i % 3 == 0 { 1e-3 } else { 1.0 }).collect();
+            let cw = Tensor::<2>::from_data(TensorData::new(g[..6].to_vec(), [3, 2]), &device);
+            let cb = Tensor::<1>::from_data(TensorData::new(g[6..].to_vec(), [2]), &device);
+            let loss = (net.weight.val() * cw).sum() + (net.bias.as_ref().unwrap().val() * cb).sum();
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = adam.step(lr, net, grads);
+            for i in 0..8 {
+                let gi = g[i] as f64;
+                m[i] = b1 * m[i] + (1.0 - b1) * gi;
+                v[i] = b2 * v[i] + (1.0 - b2) * gi * gi;
+                let (mh, vh) = (m[i] / (1.0 - b1.powi(t)), v[i] / (1.0 - b2.powi(t)));
+                want[i] -= lr * mh / (vh.sqrt() + eps);
+            }
+        }
+        for (i, (got, want)) in values(&net).iter().zip(&want).enumerate() {
+            assert!((*got as f64 - want).abs() < 1e-6, "element {i}: {got} vs {want}");
+        }
+        let moments = adam.moments();
+        let weight = moments.iter().find(|(p, ..)| p == "weight").expect("the weight's moments");
+        let m_got = weight.1.clone().into_data().to_vec::<f32>().unwrap();
+        for i in 0..6 {
+            assert!((m_got[i] as f64 - m[i]).abs() < 1e-6, "m[{i}]: {} vs {}", m_got[i], m[i]);
+        }
+    }
+}
