@@ -408,10 +408,14 @@ pub const CODES: usize = 10;
 
 /// The one-hot category each noise row carries, `[n, codes]`: the arg max of its last `codes`
 /// numbers (each category equally likely for Gaussian noise, and any noise vector, e.g. a
-/// latent walk's, has one).
+/// latent walk's, has one). Made on the device by comparing with the row's maximum (Burn's
+/// `one_hot` reads the indices back synchronously, which WebGPU in a browser cannot); a tie,
+/// which Gaussian noise never makes, would mark both.
 pub fn code_of(z: Tensor<2>, codes: usize) -> Tensor<2> {
     let [n, l] = z.dims();
-    z.slice([0..n, l - codes..l]).argmax(1).reshape([n]).one_hot::<2>(codes).float()
+    let last = z.slice([0..n, l - codes..l]);
+    let max = last.clone().max_dim(1).repeat_dim(1, codes);
+    last.greater_equal(max).float()
 }
 
 fn conv3(cin: usize, cout: usize, bias: bool, device: &Device) -> Conv2d {
