@@ -505,11 +505,9 @@ impl TinyDiscriminator {
 
     /// Logits `[batch]` and Q's logits over the categories, `[batch, CODES]`, from one pass.
     pub fn forward_with_codes(&self, x: Tensor<4>) -> (Tensor<1>, Tensor<2>) {
-        let h1 = leaky_relu(self.c1.forward(x), LEAK);
-        let h2 = leaky_relu(self.bn2.forward(self.c2.forward(h1)), LEAK);
-        let b = h2.dims()[0];
-        let features = h2.flatten::<2>(1, 3);
-        (self.fc.forward(features.clone()).reshape([b]), self.q.forward(features))
+        let [_, h2, out] = <[Tensor<4>; 3]>::try_from(self.forward_layers(x)).expect("three layers");
+        let b = out.dims()[0];
+        (out.reshape([b]), self.q.forward(h2.flatten::<2>(1, 3)))
     }
 }
 

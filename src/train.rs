@@ -372,7 +372,7 @@ impl Trainer {
         let (fake_logits, code_loss) = self.judge_fake(fake);
         let loss = self.d_loss(real_logits.clone(), fake_logits.clone());
         DPass {
-            loss: code_loss.map_or(loss.clone(), |c| loss + c),
+            loss: match code_loss { Some(c) => loss + c, None => loss },
             real: self.d_output(real_logits.inner()),
             fake: self.d_output(fake_logits.inner()),
         }
@@ -405,7 +405,7 @@ impl Trainer {
             Loss::Bce => bce_with_logits(out, 1.0),
             Loss::Lsgan => least_squares(out, 1.0),
         };
-        let g_loss = code_loss.map_or(g_loss.clone(), |c| g_loss + c);
+        let g_loss = match code_loss { Some(c) => g_loss + c, None => g_loss };
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.g);
         self.g = self.opt_g.step(self.config.live.lr_g, self.g.clone(), grads);
         g_loss.inner()
