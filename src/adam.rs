@@ -279,8 +279,8 @@ mod tests {
         let device = Device::flex().autodiff();
         let mut net: Linear = LinearConfig::new(3, 2).init(&device);
         let values = |net: &Linear| {
-            let w = net.weight.val().inner().into_data().to_vec::<f32>().unwrap();
-            let b = net.bias.as_ref().unwrap().val().inner().into_data().to_vec::<f32>().unwrap();
+            let w = net.weight.val().inner().into_data().try_to_vec::<f32>().unwrap();
+            let b = net.bias.as_ref().unwrap().val().inner().into_data().try_to_vec::<f32>().unwrap();
             [w, b].concat()
         };
         let mut want: Vec<f64> = values(&net).iter().map(|&x| x as f64).collect();
@@ -308,7 +308,7 @@ mod tests {
         }
         let moments = adam.moments();
         let weight = moments.iter().find(|(p, ..)| p == "weight").expect("the weight's moments");
-        let m_got = weight.1.clone().into_data().to_vec::<f32>().unwrap();
+        let m_got = weight.1.clone().into_data().try_to_vec::<f32>().unwrap();
         for i in 0..6 {
             assert!((m_got[i] as f64 - m[i]).abs() < 1e-6, "m[{i}]: {} vs {}", m_got[i], m[i]);
         }

@@ -101,6 +101,16 @@ impl ModelKind {
         }
     }
 
+    /// Over about how many steps the samples shown average G's weights unless chosen otherwise
+    /// (0 = they come from G itself): 100 for the tiny DCGAN, whose averaged samples the
+    /// classifier scores higher (measured in bench/quality.md); the lesson's models show G.
+    pub fn average(self) -> usize {
+        match self {
+            ModelKind::Tiny => 100,
+            _ => 0,
+        }
+    }
+
     /// How many categories the model's noise carries (InfoGAN's categorical code, 0 = none):
     /// the tiny DCGAN's generator reads the last [`CODES`] numbers of z as a choice of one of
     /// them ([`code_of`]), and its discriminator learns to tell which was chosen.

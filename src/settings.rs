@@ -135,20 +135,23 @@ pub struct GanLive {
     pub skip_d_below: f64,
     /// Mirror each real image left-right with probability 1/2.
     pub flip: bool,
+    /// The samples shown (grid, quality score, latent walk) come from an average of G's weights
+    /// over about this many steps (0 = from G itself): [`crate::train::Trainer::shown`].
+    pub average: usize,
 }
 
 impl Default for GanLive {
     fn default() -> Self {
-        GanLive { lr_g: 2e-4, lr_d: 2e-4, real_label: 1.0, d_steps: 1, skip_d_below: 0.0, flip: false }
+        GanLive { lr_g: 2e-4, lr_d: 2e-4, real_label: 1.0, d_steps: 1, skip_d_below: 0.0, flip: false, average: 0 }
     }
 }
 
 impl GanLive {
-    /// The defaults for `model`: its learning rate ([`ModelKind::learning_rate`]), the rest as
-    /// [`GanLive::default`].
+    /// The defaults for `model`: its learning rate ([`ModelKind::learning_rate`]) and averaging
+    /// ([`ModelKind::average`]), the rest as [`GanLive::default`].
     pub fn for_model(model: ModelKind) -> Self {
         let lr = model.learning_rate();
-        GanLive { lr_g: lr, lr_d: lr, ..GanLive::default() }
+        GanLive { lr_g: lr, lr_d: lr, average: model.average(), ..GanLive::default() }
     }
 }
 
@@ -208,6 +211,15 @@ impl Settings for GanLive {
             help: "Each real image is mirrored with probability 1/2.",
             kind: Kind::Bool,
             message: "mirroring is on (true) or off (false)",
+            group: "model",
+        },
+        Field {
+            name: "average",
+            flag: "average",
+            label: "Show G averaged over its last N steps (0 = G itself)",
+            help: "The samples shown (grid, score, latent walk) come from a moving average of G's weights over about N steps: steadier, cleaner samples than G's latest step (default: 100 for the tiny DCGAN, else 0).",
+            kind: Kind::Int { min: 0, max: 10_000 },
+            message: "the averaging must be a whole number of steps from 0 (off) to 10000",
             group: "model",
         },
     ];
@@ -490,6 +502,15 @@ mod tests {
         let mixed = GanConfig::parse(&form(&[("model", "tiny"), ("lr_g", "2e-4")]), None).unwrap();
         assert_eq!((mixed.live.lr_g, mixed.live.lr_d), (2e-4, 1e-3));
         assert_eq!(mixed.live.real_label, GanLive::default().real_label);
+    }
+
+    #[test]
+    fn averaging_left_out_follows_the_model() {
+        assert_eq!(GanConfig::parse(&form(&[("model", "tiny")]), None).unwrap().live.average, 100);
+        assert_eq!(GanConfig::parse(&form(&[("model", "dcgan")]), None).unwrap().live.average, 0);
+        assert_eq!(GanConfig::parse(&form(&[("model", "tiny"), ("average", "0")]), None).unwrap().live.average, 0);
+        let errs = GanConfig::parse(&form(&[("model", "tiny"), ("average", "-1")]), None).unwrap_err();
+        assert_eq!(errs.iter().map(|e| e.field).collect::<Vec<_>>(), ["average"]);
     }
 
     #[test]

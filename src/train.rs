@@ -8,6 +8,7 @@
 //! was given. Each step's [`StepStats`] stay on the device until
 //! [`Trainer::run_chunk`] reads a whole run of steps back at once.
 
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, log_softmax, sigmoid};
@@ -68,6 +69,7 @@ struct Snapshot {
     sampler: Sampler,
     rng: Rng,
     last_d_loss: Option<f32>,
+    average: Option<Generator>,
 }
 
 /// How much the categories' cross-entropy counts against the GAN's loss (InfoGAN's lambda; 1
@@ -197,6 +199,8 @@ pub struct Trainer {
     kept: Snapshot,
     /// Set when the run diverged; it trains no more until [`Trainer::go_back`].
     pub diverged: Option<Divergence>,
+    /// G's weights averaged over the last [`GanLive::average`] steps, while that is above 0.
+    average: Option<Generator>,
 }
 
 /// What D's pass over a real and a generated batch gives: its loss and its mean outputs on
@@ -239,6 +243,7 @@ impl Trainer {
             sampler: Sampler::new(data.count, setup.batch_size, setup.seed),
             rng: rng.clone(),
             last_d_loss: None,
+            average: None,
         };
         Trainer {
             g: kept.g.clone(),
@@ -248,6 +253,7 @@ impl Trainer {
             sampler: kept.sampler.clone(),
             kept,
             diverged: None,
+            average: None,
             shape: data.shape,
             data: data.images,
             fixed_noise: Tensor::from_data(TensorData::new(fixed.clone(), [GRID, setup.latent]), &train_device),
@@ -318,6 +324,7 @@ impl Trainer {
 
         // (2) Update G: maximise log D(G(z)) (G's batch labelled real, only G's weights move).
         let g_loss = self.g_update(fake);
+        self.update_average();
 
         let skipped = if skip { self.config.live.d_steps as f32 } else { 0.0 };
         // Filled on the device, not uploaded: on WebGPU every upload submits the queued work.
@@ -411,6 +418,24 @@ impl Trainer {
         g_loss.inner()
     }
 
+    /// Moves the average of G's weights a step towards G (starting it from G when it is off).
+    fn update_average(&mut self) {
+        let steps = self.config.live.average;
+        self.average = (steps > 0).then(|| match self.average.take() {
+            Some(average) => moving_average(average, &self.g, steps),
+            // A copy of G's values: a clone would share BatchNorm's running statistics with G.
+            None => moving_average(self.g.clone(), &self.g, 1),
+        });
+    }
+
+    /// The generator the samples shown come from (the grid, its quality score, the latent
+    /// walk): G's weights averaged over its last steps ([`GanLive::average`]; Yazıcı et al.
+    /// 2019 measure such averages' samples better than the last step's), or G itself.
+    /// Training always uses G.
+    pub fn shown(&self) -> &Generator {
+        self.average.as_ref().unwrap_or(&self.g)
+    }
+
     /// The statistics of the steps since the last call, as one `[steps * StepStats::LEN]`
     /// tensor to read back in a single transfer. `None` if no step ran.
     pub fn take_stats(&mut self) -> Option<Tensor<1>> {
@@ -464,6 +489,7 @@ impl Trainer {
             sampler: self.sampler.clone(),
             rng: self.rng.clone(),
             last_d_loss: self.last_d_loss,
+            average: self.average.clone(),
         }
     }
 
@@ -483,7 +509,7 @@ impl Trainer {
     pub fn go_back(&mut self) -> usize {
         let k = self.kept.clone();
         (self.g, self.d, self.opt_g, self.opt_d) = (k.g, k.d, k.opt_g, k.opt_d);
-        (self.step, self.sampler, self.rng, self.last_d_loss) = (k.step, k.sampler, k.rng, k.last_d_loss);
+        (self.step, self.sampler, self.rng, self.last_d_loss, self.average) = (k.step, k.sampler, k.rng, k.last_d_loss, k.average);
         self.pending.clear();
         self.diverged = None;
         self.step
@@ -492,7 +518,7 @@ impl Trainer {
     /// Generated images for the fixed noise batch, `[GRID, c, h, w]` in [-1, 1].
     pub fn samples(&self) -> Tensor<4> {
         // Batch statistics, as in the lesson (the generator is in training mode).
-        self.g.forward(self.fixed_noise.clone()).inner()
+        self.shown().forward(self.fixed_noise.clone()).inner()
     }
 
     /// Generated images for `noise` (`n * latent` values), `[n, c, h, w]` in [-1, 1], off the
@@ -500,7 +526,7 @@ impl Trainer {
     pub fn generate_from(&self, noise: Vec<f32>) -> Tensor<4> {
         let l = self.config.setup.latent;
         let n = noise.len() / l;
-        self.g.forward(Tensor::from_data(TensorData::new(noise, [n, l]), &self.device)).inner()
+        self.shown().forward(Tensor::from_data(TensorData::new(noise, [n, l]), &self.device)).inner()
     }
 
     /// `steps` images along the great circle from grid sample `a`'s noise to `b`'s (both
@@ -511,7 +537,7 @@ impl Trainer {
         let (za, zb) = (&self.fixed[a * l..(a + 1) * l], &self.fixed[b * l..(b + 1) * l]);
         let path: Vec<f32> = (0..steps).flat_map(|i| slerp(za, zb, i as f32 / (steps - 1).max(1) as f32)).collect();
         let path = Tensor::<2>::from_data(TensorData::new(path, [steps, l]), &self.device);
-        let out = self.g.forward(Tensor::cat(vec![self.fixed_noise.clone(), path], 0)).inner();
+        let out = self.shown().forward(Tensor::cat(vec![self.fixed_noise.clone(), path], 0)).inner();
         let [_, c, h, w] = out.dims();
         out.slice([GRID..GRID + steps, 0..c, 0..h, 0..w])
     }
@@ -543,6 +569,9 @@ impl Trainer {
 
     /// Takes the settings that may change while training; the run's shape stays.
     pub fn set_live(&mut self, live: GanLive) {
+        if live.average == 0 {
+            self.average = None;
+        }
         self.config.live = live;
     }
 
@@ -550,6 +579,33 @@ impl Trainer {
     pub fn device(&self) -> &Device {
         &self.device
     }
+}
+
+/// `average` moved 1/`steps` of the way to `current`, weight by weight (an exponential moving
+/// average with decay 1 - 1/`steps`; BatchNorm's running statistics alike). Off the graph.
+pub fn moving_average<M: Module>(average: M, current: &M, steps: usize) -> M {
+    struct Collect(Vec<Tensor<1>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.val().inner().flatten(0, D - 1));
+        }
+    }
+    struct Follow {
+        current: std::vec::IntoIter<Tensor<1>>,
+        rate: f64,
+    }
+    impl ModuleMapper for Follow {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let (id, average, mapper) = param.consume();
+            let average = average.inner();
+            let current = self.current.next().expect("the same module").reshape(average.dims());
+            let moved = average.clone() + (current - average).mul_scalar(self.rate);
+            Param::from_mapped_value(id, Tensor::from_inner(moved), mapper)
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    current.visit(&mut collect);
+    average.map(&mut Follow { current: collect.0.into_iter(), rate: 1.0 / steps as f64 })
 }
 
 /// Joins per-step statistics into one tensor (one read-back), emptying `pending`.

@@ -415,7 +415,7 @@ fn a_format_1_checkpoint_still_resumes() {
     assert_eq!((info.step, info.shape, info.data.as_str()), (3, [1, 2, 2], "tiny 1x2x2 (8)"));
     let want = GanConfig {
         setup: GanSetup { model: ModelKind::Dense, batch_size: 4, latent: 3, beta1: 0.6, loss: Loss::Lsgan, seed: 5 },
-        live: easel::settings::GanLive { lr_g: 1e-3, lr_d: 5e-4, real_label: 0.9, d_steps: 2, skip_d_below: 0.05, flip: true },
+        live: easel::settings::GanLive { lr_g: 1e-3, lr_d: 5e-4, real_label: 0.9, d_steps: 2, skip_d_below: 0.05, flip: true, average: 0 },
     };
     assert_eq!(info.config, want);
 

@@ -6,6 +6,8 @@ use easel::data::Dataset;
 use easel::model::ModelKind;
 use easel::settings::{GanConfig, GanSetup};
 use easel::settings::GanLive;
+use easel::adam::named_tensors;
+use easel::model::Generator;
 use easel::train::{EXPLODED_LOSS, KEEP_EVERY, StepStats, Trainer};
 use futures_lite::future::block_on;
 
@@ -64,6 +66,46 @@ fn each_step_changes_only_the_net_it_trains() {
         assert!(g1 != g2, "{model:?}: G's step left G unchanged");
         assert!(d1 == d2, "{model:?}: G's step changed D");
     }
+}
+
+/// A generator's weights, flattened (not BatchNorm's running statistics: every forward pass in
+/// training mode moves them, the samples' too, and none of its outputs depends on them).
+fn weights(g: &Generator) -> Vec<f32> {
+    let weights = named_tensors(g).into_iter().filter(|(path, ..)| !path.contains("running_"));
+    weights.flat_map(|(_, _, t)| t.into_data().try_to_vec::<f32>().unwrap()).collect()
+}
+
+/// With averaging on, the samples shown come from G's weights averaged step by step (each step
+/// moves every averaged weight 1/N of the way to G's new one, from G's after the first step),
+/// and training still steps G; with it off, they come from G.
+#[test]
+fn the_samples_shown_come_from_gs_weights_averaged_over_its_last_steps() {
+    let device = Device::flex();
+    let mut cfg = config(ModelKind::Tiny, 4);
+    // A large step, so that a wrong average is far from the right one.
+    (cfg.live.average, cfg.live.lr_g) = (4, 1e-2);
+    let mut t = Trainer::new(cfg, &bars(), &device);
+    t.train_step();
+    let mut want = weights(&t.g);
+    assert_eq!(weights(t.shown()), want, "the average starts from G");
+    for _ in 0..3 {
+        t.train_step();
+        for (w, g) in want.iter_mut().zip(weights(&t.g)) {
+            *w += (g - *w) / 4.0;
+        }
+        let got = weights(t.shown());
+        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "the average is off by {worst}");
+    }
+    assert_ne!(weights(t.shown()), weights(&t.g), "after 4 steps the average is not G");
+    let fixed = || Tensor::<2>::from_data(burn::tensor::TensorData::new(t.fixed.clone(), [64, t.config.setup.latent]), t.device());
+    let from_g = t.g.forward(fixed()).inner().into_data().try_to_vec::<f32>().unwrap();
+    let from_average = t.shown().forward(fixed()).inner().into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(t.samples().into_data().try_to_vec::<f32>().unwrap(), from_average);
+    assert_ne!(from_average, from_g);
+    // Off: the samples are G's at once.
+    t.set_live(GanLive { average: 0, ..t.config.live.clone() });
+    assert_eq!(t.samples().into_data().try_to_vec::<f32>().unwrap(), from_g);
 }
 
 #[test]
