@@ -3,7 +3,8 @@
 // cross-origin isolated), MNIST, the chosen model with its defaults (batch 64), Train pressed,
 // and the quality chart read for MINUTES of training (from the first trained step; the grid
 // refreshes and scoring are part of the time, as for the user).
-//   node bench/quality-page.mjs [--model tiny] [--data mnist] [--minutes 5] [--seed 1]
+//   node bench/quality-page.mjs [--model tiny] [--data mnist] [--minutes 5] [--seed 1] [--set name=value,...]
+// (--set: other settings typed into their fields after the model is chosen, e.g. average=0)
 // Needs a built dist/ (trunk build --release). Prints the curve (step, seconds, score, classes,
 // FD) and writes it with the final grid to bench/out/quality-page-MODEL-DATA-seedN.{json,png}.
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { startPage } from '../tests/e2e/server.mjs';
 
 const MODEL = arg('model', 'tiny'), DATA = arg('data', 'mnist'), SEED = arg('seed', '1');
 const MINUTES = Number(arg('minutes', 5));
+const SET = (arg('set', '') || '').split(',').filter(Boolean).map((kv) => kv.split('='));
 const root = path.resolve(import.meta.dirname, '..');
 const outDir = path.join(root, 'bench/out');
 fs.mkdirSync(outDir, { recursive: true });
@@ -25,6 +27,7 @@ try {
   await page.waitForFunction(() => window.easel.state === 'ready' && !window.easel.linkPending, null, { timeout: 300_000 });
   await page.selectOption('#model', MODEL);
   await page.fill('#seed', SEED);
+  for (const [name, value] of SET) await page.fill(`#${name}`, value);
   const settings = await page.evaluate(() => window.easel.settings.gan);
   const adapter = await page.textContent('#backend');
   await page.click('#train');
@@ -58,7 +61,7 @@ try {
     first10Classes: firstAt((x) => x.classes === 10), first75: firstAt((x) => x.score >= 7.5 && x.classes === 10),
     last: rows[rows.length - 1], rows,
   };
-  const name = `quality-page-${MODEL}-${DATA}-seed${SEED}`;
+  const name = `quality-page-${MODEL}-${DATA}-seed${SEED}${SET.map(([k, v]) => `-${k}${v}`).join('')}`;
   fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(summary, null, 1));
   await page.locator('#samples').screenshot({ path: path.join(outDir, `${name}.png`) });
   // One row per minute, and the summary.

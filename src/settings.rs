@@ -172,7 +172,7 @@ impl Settings for GanLive {
             name: "lr_d",
             flag: "lr-d",
             label: "Learning rate D",
-            help: "Adam's step size for the discriminator (lower it when D wins too easily; default as for G).",
+            help: "Adam's step size for the discriminator (lower it when D wins too easily; default: as for G).",
             kind: Kind::Float { min: 0.0, max: 1.0 },
             message: LR_MESSAGE,
             group: "balance",

@@ -423,8 +423,7 @@ impl Trainer {
         let steps = self.config.live.average;
         self.average = (steps > 0).then(|| match self.average.take() {
             Some(average) => moving_average(average, &self.g, steps),
-            // A copy of G's values: a clone would share BatchNorm's running statistics with G.
-            None => moving_average(self.g.clone(), &self.g, 1),
+            None => self.g.clone(),
         });
     }
 
@@ -582,24 +581,28 @@ impl Trainer {
 }
 
 /// `average` moved 1/`steps` of the way to `current`, weight by weight (an exponential moving
-/// average with decay 1 - 1/`steps`; BatchNorm's running statistics alike). Off the graph.
+/// average with decay 1 - 1/`steps`), off the graph. Only `current`'s trainable weights are
+/// followed: BatchNorm's running statistics, which training-mode passes do not read, stay.
 pub fn moving_average<M: Module>(average: M, current: &M, steps: usize) -> M {
-    struct Collect(Vec<Tensor<1>>);
+    struct Collect(Vec<Option<Tensor<1>>>);
     impl ModuleVisitor for Collect {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            self.0.push(param.val().inner().flatten(0, D - 1));
+            let value = param.val();
+            self.0.push(value.is_require_grad().then(|| value.inner().flatten(0, D - 1)));
         }
     }
     struct Follow {
-        current: std::vec::IntoIter<Tensor<1>>,
+        current: std::vec::IntoIter<Option<Tensor<1>>>,
         rate: f64,
     }
     impl ModuleMapper for Follow {
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let Some(current) = self.current.next().expect("the same module") else {
+                return param;
+            };
             let (id, average, mapper) = param.consume();
             let average = average.inner();
-            let current = self.current.next().expect("the same module").reshape(average.dims());
-            let moved = average.clone() + (current - average).mul_scalar(self.rate);
+            let moved = average.clone() + (current.reshape(average.dims()) - average).mul_scalar(self.rate);
             Param::from_mapped_value(id, Tensor::from_inner(moved), mapper)
         }
     }
