@@ -435,6 +435,11 @@ impl Trainer {
         self.average.as_ref().unwrap_or(&self.g)
     }
 
+    /// Over about how many steps the samples shown average G's weights now (0: they are G's).
+    pub fn averaged_over(&self) -> usize {
+        if self.average.is_some() { self.config.live.average } else { 0 }
+    }
+
     /// The statistics of the steps since the last call, as one `[steps * StepStats::LEN]`
     /// tensor to read back in a single transfer. `None` if no step ran.
     pub fn take_stats(&mut self) -> Option<Tensor<1>> {

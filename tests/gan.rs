@@ -10,7 +10,7 @@ use easel::images::{ImageSet, center_square, diversity, prepare};
 use easel::model::{CODES, ModelKind, code_of};
 use easel::photo::{Rgb, encode_png};
 use easel::fields::Form;
-use easel::settings::{DataFit, GanConfig, GanSetup, Loss};
+use easel::settings::{DataFit, GanConfig, GanLive, GanSetup, Loss};
 use easel::train::Trainer;
 use futures_lite::future::block_on;
 
@@ -402,6 +402,28 @@ fn bad_and_mismatched_checkpoints_are_refused_with_a_reason() {
     meta.insert("settings".into(), serde_json::to_string(&settings).unwrap());
     let edited = safetensors::serialize(st.tensors(), Some(meta)).unwrap();
     assert!(err(&edited, data).contains("does not fit"));
+}
+
+/// A checkpoint written before the "average" setting existed resumes with its model's default
+/// (the tiny DCGAN's 100), not 0; one that has it keeps its own.
+#[test]
+fn a_checkpoint_without_a_later_setting_takes_the_models_default() {
+    let device = Device::flex();
+    let mut t = Trainer::new(GanConfig { live: GanLive { average: 7, ..GanLive::for_model(ModelKind::Tiny) }, ..config(ModelKind::Tiny, 4) }, &squares(8), &device);
+    t.train_step();
+    let (layout, vals) = t.checkpoint_values();
+    let bytes = t.checkpoint_bytes(&layout, &vals.into_data().try_to_vec::<f32>().unwrap(), "squares");
+    assert_eq!(read_info(&bytes).unwrap().config.live.average, 7);
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    let mut settings: serde_json::Value = serde_json::from_str(&meta["settings"]).unwrap();
+    settings["live"].as_object_mut().unwrap().remove("average").expect("written");
+    meta.insert("settings".into(), settings.to_string());
+    let older = safetensors::serialize(st.tensors(), Some(meta)).unwrap();
+    let info = read_info(&older).unwrap();
+    assert_eq!(info.config.live.average, ModelKind::Tiny.average());
+    assert_eq!(info.config.live.lr_d, t.config.live.lr_d, "the other settings are the checkpoint's");
 }
 
 /// `tests/data/checkpoint-v1.safetensors` was written by format-1 Easel (commit acd0d4c: each

@@ -315,7 +315,7 @@ listen({
     if (gan.state === 'configured') setState('paused');
     redraw();
   },
-  samples({ width, height, rgba, tile, gap, cols, step, diversity, realDiversity, quality, classes, confidences }) {
+  samples({ width, height, rgba, tile, gap, cols, step, averagedOver, diversity, realDiversity, quality, classes, confidences }) {
     const c = $('samples');
     c.width = width; c.height = height;
     gan.grid = { tile, gap, cols, rgba: new ImageData(rgba, width, height) };
@@ -325,7 +325,8 @@ listen({
     const last = gan.diversity[gan.diversity.length - 1];
     if (last && last[0] === step) gan.diversity[gan.diversity.length - 1] = [step, diversity, realDiversity];
     else gan.diversity.push([step, diversity, realDiversity]);
-    $('samples-step').textContent = `samples at step ${step} · diversity ${diversity.toFixed(3)} (real data ${realDiversity.toFixed(3)})`;
+    const from = averagedOver ? ` (G averaged over its last ${averagedOver} steps)` : '';
+    $('samples-step').textContent = `samples at step ${step}${from} · diversity ${diversity.toFixed(3)} (real data ${realDiversity.toFixed(3)})`;
     if (quality) {
       const lastQ = gan.quality[gan.quality.length - 1];
       const point = [step, quality.score, quality.classes, quality.realScore];

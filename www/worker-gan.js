@@ -22,7 +22,7 @@ async function sendSamples() {
   const t0 = performance.now();
   const s = await ctx.session.samples();
   post('samples', {
-    width: s.width, height: s.height, rgba: s.rgba, tile: s.tile, gap: s.gap, cols: s.cols, step: s.step,
+    width: s.width, height: s.height, rgba: s.rgba, tile: s.tile, gap: s.gap, cols: s.cols, step: s.step, averagedOver: s.averagedOver,
     diversity: s.diversity, realDiversity: s.realDiversity,
     quality: s.quality, classes: s.classes, confidences: s.confidences,
   }, [s.rgba.buffer]);

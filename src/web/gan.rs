@@ -205,16 +205,17 @@ impl Session {
     }
 
     /// The 8x8 grid of samples from the fixed noise batch: `{width, height, rgba, tile, gap,
-    /// cols, step, diversity, realDiversity}` (diversity: the mode-collapse meter), and with a
+    /// cols, step, averagedOver, diversity, realDiversity}` (averagedOver: the steps G's weights
+    /// are averaged over for them, 0 = G's; diversity: the mode-collapse meter), and with a
     /// classifier loaded `quality: {score, classes, realScore, realClasses}` and per sample
     /// `classes` (Uint8Array) and `confidences` (Float32Array).
     pub fn samples(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
-            let (tensor, step, real, judge, real_quality) = {
+            let (tensor, step, averaged, real, judge, real_quality) = {
                 let st = state.borrow();
                 let t = st.trainer.as_ref().ok_or_else(|| js_err(NO_RUN))?;
-                (t.samples(), t.step, t.real_diversity, st.judge.clone(), st.real_quality)
+                (t.samples(), t.step, t.averaged_over(), t.real_diversity, st.judge.clone(), st.real_quality)
             };
             let [_, channels, size, _] = tensor.dims();
             // The grid and, with a classifier, its logits: one read-back.
@@ -234,6 +235,7 @@ impl Session {
             set(o, "gap", GAP as u32);
             set(o, "cols", GRID_COLS as u32);
             set(o, "step", step as u32);
+            set(o, "averagedOver", averaged as u32);
             set(o, "diversity", diversity(&values, GRID));
             set(o, "realDiversity", real);
             if let Some(j) = judged {

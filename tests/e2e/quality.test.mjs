@@ -33,6 +33,9 @@ test('the quality chart gets finite points while MNIST trains, and a clicked sam
   }
   for (const [step, fd] of await page.evaluate(() => window.easel.fd)) assert.ok(Number.isFinite(fd) && fd > 0, `FD ${fd} at step ${step}`);
   assert.match(await page.textContent('#samples-step'), /classifier score \d+\.\d\d, \d+\/10 classes/);
+  // The tiny DCGAN (MNIST's default model) shows G averaged over its last steps, and says so.
+  assert.equal(await page.inputValue('#average'), '100');
+  assert.match(await page.textContent('#samples-step'), /^samples at step \d+ \(G averaged over its last 100 steps\) · /);
 
   const box = await page.locator('#samples').boundingBox();
   await page.click('#samples', { position: { x: box.width * 2.5 / 8, y: box.height * 0.5 / 8 } });
