@@ -129,27 +129,19 @@ fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>, String> {
     Ok(meta)
 }
 
-/// Settings added after checkpoints were first written: a checkpoint without one resumes with
-/// its model's default ([`GanConfig::parse`] fills it in).
-const LATER_FIELDS: &[&str] = &["average"];
-
 /// The settings a checkpoint holds, as the text of each field: version 2's JSON entry, or
-/// version 1's entries named like the fields. [`LATER_FIELDS`] may be missing.
+/// version 1's entries named like the fields. A setting it lacks (one added since it was
+/// written) is left out, so that it resumes with its model's default ([`GanConfig::parse`]).
 fn settings_form(meta: &HashMap<String, String>) -> Result<Form, String> {
     if meta.get("version").map(String::as_str) == Some("1") {
         let names = GanSetup::FIELDS.iter().chain(GanLive::FIELDS).map(|f| f.name);
-        let entries = names.filter_map(|k| match meta.get(k) {
-            Some(v) => Some(Ok((k.to_string(), v.clone()))),
-            None if LATER_FIELDS.contains(&k) => None,
-            None => Some(Err(format!("the checkpoint has no '{k}' entry"))),
-        });
-        return entries.collect();
+        return Ok(names.filter_map(|k| meta.get(k).map(|v| (k.to_string(), v.clone()))).collect());
     }
     let json = meta.get("settings").ok_or("the checkpoint has no 'settings' entry")?;
     let unreadable = |e: serde_json::Error| format!("the checkpoint's settings are unreadable ({e})");
     let value: serde_json::Value = serde_json::from_str(json).map_err(unreadable)?;
     let config: GanConfig = serde_json::from_value(value.clone()).map_err(unreadable)?;
-    let given = |k: &str| !LATER_FIELDS.contains(&k) || ["setup", "live"].iter().any(|part| value[part].get(k).is_some());
+    let given = |k: &str| ["setup", "live"].iter().any(|part| value[part].get(k).is_some());
     Ok(config.to_form().into_iter().filter(|(k, _)| given(k)).collect())
 }
 
